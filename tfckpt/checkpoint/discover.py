@@ -1,0 +1,176 @@
+"""Find the checkpoints a path refers to: a folder, a prefix, or a Keras weights file.
+
+The ``checkpoint`` state file and the files on disk are both read, and where they disagree
+(a listed checkpoint that is gone, one on disk that is not listed, a folder that was moved)
+each disagreement becomes a :class:`Problem`.
+
+Example:
+    >>> found = discover("runs/frcnn")  # doctest: +SKIP
+    >>> found.latest  # doctest: +SKIP
+    'runs/frcnn/ckpt-2'
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from tfckpt.checkpoint.problems import Problem
+from tfckpt.checkpoint.state import STATE_FILE_NAME, StateFile, parse_state
+from tfckpt.errors import CheckpointNotFoundError
+from tfckpt.io.fs import FileSystem, filesystem_for, has_scheme, join
+
+KERAS_SUFFIXES = (".weights.h5", ".keras", ".h5", ".hdf5")
+_DATA_SUFFIX = re.compile(r"\.data-\d{5}-of-\d{5}$")
+_TRAILING_NUMBER = re.compile(r"(\d+)$")
+
+
+@dataclass
+class Discovery:
+    """What is at a path: checkpoint prefixes (oldest first), Keras files, the state file."""
+
+    folder: str
+    prefixes: list[str] = field(default_factory=list)
+    keras_files: list[str] = field(default_factory=list)
+    state: StateFile | None = None
+    latest: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _natural_key(prefix: str) -> tuple:
+    match = _TRAILING_NUMBER.search(prefix)
+    return (prefix[: match.start()], int(match.group(1))) if match else (prefix, -1)
+
+
+def _basename(path: str) -> str:
+    return posixpath.basename(path) if has_scheme(path) else os.path.basename(path)
+
+
+def _dirname(path: str) -> str:
+    return posixpath.dirname(path) if has_scheme(path) else os.path.dirname(path) or "."
+
+
+def strip_checkpoint_suffix(path: str) -> str:
+    """``ckpt-2.index`` or ``ckpt-2.data-00000-of-00001`` -> ``ckpt-2``; other paths unchanged."""
+    if path.endswith(".index"):
+        return path[: -len(".index")]
+    return _DATA_SUFFIX.sub("", path)
+
+
+def _describe_contents(names: list[str], folder: str, fs: FileSystem) -> str:
+    if not names:
+        return "the folder is empty"
+    subfolders = [name for name in names if fs.isdir(join(folder, name))]
+    files = [name for name in names if name not in subfolders]
+    parts = []
+    if files:
+        parts.append(f"{len(files)} file(s): " + ", ".join(files[:5]) + (", ..." if len(files) > 5 else ""))
+    if subfolders:
+        parts.append("subfolders: " + ", ".join(name + "/" for name in subfolders[:5]) + (", ..." if len(subfolders) > 5 else ""))
+    return "found " + "; ".join(parts)
+
+
+def _hint_for_folder(names: list[str], folder: str, fs: FileSystem) -> str:
+    """Point at the model-zoo ``checkpoint/`` subfolder or a SavedModel's ``variables/``."""
+    for sub in ("checkpoint", "checkpoints", "ckpt", "train"):
+        candidate = join(folder, sub)
+        if sub in names and fs.isdir(candidate) and any(n.endswith(".index") for n in fs.listdir(candidate)):
+            return f"checkpoints are in its subfolder {sub}/: pass {candidate}"
+    if "saved_model.pb" in names:
+        return f"this is a SavedModel; its weights are the checkpoint {join(folder, 'variables/variables')}"
+    return "pass the folder that holds ckpt-N.index files, or a prefix such as DIR/ckpt-N"
+
+
+def _resolve_listed(listed: str, folder: str, fs: FileSystem, on_disk: set[str], problems: list[Problem],
+                    state_path: str) -> str | None:
+    """Map a path written in the state file to a prefix on disk, reporting mismatches."""
+    path = listed if (os.path.isabs(listed) or has_scheme(listed)) else join(folder, listed)
+    if path in on_disk or fs.exists(path + ".index"):
+        return path
+    local = join(folder, _basename(listed))
+    if local in on_disk:
+        problems.append(Problem(
+            "state-moved", state_path,
+            f"lists {listed}, which does not exist; the checkpoint of that name is here",
+            "the folder was moved or copied; tf.train.latest_checkpoint will fail until the "
+            "state file uses relative paths (save once more, or edit the file)", severity="warning"))
+        return local
+    problems.append(Problem(
+        "state-lists-missing", state_path, f"lists {listed}, but {path}.index does not exist",
+        "it was deleted or not copied; copy it back, or remove it from the state file", severity="warning"))
+    return None
+
+
+def _discover_folder(folder: str, fs: FileSystem) -> Discovery:
+    names = fs.listdir(folder)
+    found = Discovery(folder=folder)
+    on_disk = [join(folder, n[: -len(".index")]) for n in names if n.endswith(".index")]
+    found.keras_files = [join(folder, n) for n in names if n.endswith(KERAS_SUFFIXES)]
+    state_path = join(folder, STATE_FILE_NAME)
+    if STATE_FILE_NAME in names and not fs.isdir(state_path):
+        found.state = parse_state(fs.read(state_path), state_path)
+    if not on_disk and not found.keras_files:
+        raise CheckpointNotFoundError(
+            folder, f"no checkpoint here ({_describe_contents(names, folder, fs)})", _hint_for_folder(names, folder, fs))
+    disk_set = set(on_disk)
+    listed_prefixes: list[str] = []
+    if found.state is not None:
+        for listed in dict.fromkeys(found.state.listed + ((found.state.latest,) if found.state.latest else ())):
+            prefix = _resolve_listed(listed, folder, fs, disk_set, found.problems, state_path)
+            if prefix is not None and prefix not in listed_prefixes:
+                listed_prefixes.append(prefix)
+        latest = found.state.latest
+        if latest:
+            found.latest = _resolve_listed(latest, folder, fs, disk_set, [], state_path)
+        for prefix in sorted(disk_set - set(listed_prefixes), key=_natural_key):
+            found.problems.append(Problem(
+                "not-in-state", prefix, "on disk but not listed in the checkpoint state file",
+                "tf.train.latest_checkpoint and CheckpointManager will not see it", severity="note"))
+    found.prefixes = sorted(set(listed_prefixes) | disk_set, key=_natural_key)
+    if found.latest is None and found.prefixes:
+        found.latest = found.prefixes[-1]
+    return found
+
+
+def discover(path: str, fs: FileSystem | None = None) -> Discovery:
+    """Find what ``path`` (folder, prefix, ``.index``/``.data`` file or Keras file) refers to.
+
+    Raises:
+        CheckpointNotFoundError: nothing that looks like a checkpoint is there; the message
+            says what *is* there.
+        CorruptCheckpointError: the state file does not parse.
+        UnreadablePathError: the folder or a file cannot be read.
+    """
+    fs = fs or filesystem_for(path)
+    path = path.rstrip("/") if len(path) > 1 and not path.endswith("://") else path
+    if fs.isdir(path):
+        return _discover_folder(path, fs)
+    if path.endswith(KERAS_SUFFIXES) and fs.exists(path):
+        return Discovery(folder=_dirname(path), keras_files=[path], latest=None)
+    prefix = strip_checkpoint_suffix(path)
+    if fs.exists(prefix + ".index"):
+        return Discovery(folder=_dirname(prefix), prefixes=[prefix], latest=prefix)
+    raise _not_found(prefix, fs)
+
+
+def _not_found(prefix: str, fs: FileSystem) -> CheckpointNotFoundError:
+    folder = _dirname(prefix)
+    if not fs.isdir(folder):
+        return CheckpointNotFoundError(prefix, "no such file or folder", "check the path")
+    try:
+        nearby = sorted((n[:-6] for n in fs.listdir(folder) if n.endswith(".index")), key=_natural_key)
+    except OSError:
+        nearby = []
+    if nearby:
+        shown = ", ".join(nearby[-5:])
+        return CheckpointNotFoundError(
+            prefix, f"no checkpoint with this prefix (no {_basename(prefix)}.index)",
+            f"checkpoints in {folder}: {shown}; pass one of them or the folder")
+    if fs.exists(prefix + ".meta") or fs.exists(prefix):
+        return CheckpointNotFoundError(
+            prefix, "no .index file beside it (an old V1 checkpoint or a partial copy?)",
+            "tfckpt reads V2 checkpoints: PREFIX.index with PREFIX.data-*; copy the .index file too")
+    return CheckpointNotFoundError(prefix, f"no checkpoint with this prefix (no {_basename(prefix)}.index)",
+                                   f"{folder} holds no checkpoints; check the path")

@@ -1,0 +1,125 @@
+"""Read Keras weight files without Keras: ``.weights.h5``, legacy ``.h5`` and ``.keras`` archives.
+
+A ``.keras`` file is a zip holding ``config.json`` and ``model.weights.h5``; the others are HDF5.
+Wholeness: the container opens (a cut-short file does not) and, with ``deep``, every dataset
+reads back and every zip member matches its CRC.
+
+Example:
+    >>> contents = read_keras_file("best.weights.h5")  # doctest: +SKIP
+    >>> contents.variables[0]  # doctest: +SKIP
+    ('layers/dense/vars/0', (4, 3), 'float32')
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+
+from tfckpt.checkpoint.problems import Problem
+from tfckpt.errors import CorruptCheckpointError, MissingDependencyError
+from tfckpt.io.fs import FileSystem, filesystem_for
+
+_WEIGHTS_MEMBER = "model.weights.h5"
+_ITERATION_KEYS = ("optimizer/vars/0", "optimizer_weights/iteration:0")
+_FIX = "the file is damaged or cut short; save it again, or copy it again from where it was saved"
+
+
+@dataclass
+class KerasFileContents:
+    """What a Keras file holds: ``(name, shape, dtype)`` of each array, and what was found."""
+
+    path: str
+    kind: str  # "keras-archive" (.keras) or "keras-h5"
+    variables: list[tuple[str, tuple[int, ...], str]] = field(default_factory=list)
+    optimizer: str | None = None
+    step: int | None = None
+    keras_version: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _h5py():
+    try:
+        import h5py
+    except ImportError:
+        raise MissingDependencyError("", "reading Keras .h5/.keras files needs h5py", "pip install h5py") from None
+    return h5py
+
+
+def _optimizer_from_config(config: dict | str | None) -> str | None:
+    """``{"class_name": "SGD", "config": {"momentum": 0.9}}`` -> ``"momentum"``; ``"adam"`` -> ``"adam"``."""
+    if isinstance(config, str):
+        return config.lower()
+    if not isinstance(config, dict):
+        return None
+    name = str(config.get("class_name", "")).split(">")[-1].lower()
+    if name == "sgd":
+        momentum = (config.get("config") or {}).get("momentum") or 0
+        return "momentum" if momentum else "sgd"
+    return name or None
+
+
+def _read_h5(contents: KerasFileContents, handle, deep: bool) -> None:
+    h5py = _h5py()
+    with h5py.File(handle, "r") as h5:
+        datasets = []
+        h5.visititems(lambda name, obj: datasets.append((name, obj)) if isinstance(obj, h5py.Dataset) else None)
+        contents.variables = [(name, tuple(obj.shape), str(obj.dtype)) for name, obj in datasets]
+        names = {name for name, _ in datasets}
+        for key in _ITERATION_KEYS:
+            if key in names and h5[key].shape == () and h5[key].dtype.kind in "iu":
+                contents.step = int(h5[key][()])
+                break
+        if contents.optimizer is None and "training_config" in h5.attrs:
+            training = json.loads(h5.attrs["training_config"])
+            contents.optimizer = _optimizer_from_config(training.get("optimizer_config"))
+        if "keras_version" in h5.attrs:
+            contents.keras_version = str(h5.attrs["keras_version"])
+        if contents.optimizer is None and any(name.startswith(("optimizer/", "optimizer_weights/")) for name in names):
+            contents.optimizer = "unknown"
+        if deep:
+            for _, obj in datasets:
+                obj[()]
+
+
+def _read_archive(contents: KerasFileContents, data: bytes, deep: bool) -> None:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if deep and archive.testzip() is not None:
+            raise zipfile.BadZipFile(f"member {archive.testzip()} does not match its CRC")
+        names = archive.namelist()
+        if "config.json" in names:
+            config = json.loads(archive.read("config.json"))
+            contents.optimizer = _optimizer_from_config((config.get("compile_config") or {}).get("optimizer"))
+        if "metadata.json" in names:
+            contents.keras_version = json.loads(archive.read("metadata.json")).get("keras_version")
+        if _WEIGHTS_MEMBER not in names:
+            contents.problems.append(Problem("missing-weights", contents.path,
+                                             f"the archive has no {_WEIGHTS_MEMBER}", "save the model again"))
+            return
+        _read_h5(contents, io.BytesIO(archive.read(_WEIGHTS_MEMBER)), deep)
+
+
+def read_keras_file(path: str, fs: FileSystem | None = None, deep: bool = False) -> KerasFileContents:
+    """Read the variables of a Keras file.
+
+    Raises:
+        CorruptCheckpointError: the file is not a readable HDF5 file or zip archive.
+        MissingDependencyError: h5py is not installed.
+    """
+    fs = fs or filesystem_for(path)
+    data = fs.read(path)
+    kind = "keras-archive" if path.endswith(".keras") else "keras-h5"
+    contents = KerasFileContents(path=path, kind=kind)
+    try:
+        if kind == "keras-archive":
+            _read_archive(contents, data, deep)
+        else:
+            _read_h5(contents, io.BytesIO(data), deep)
+    except MissingDependencyError as err:
+        raise MissingDependencyError(path, err.problem, err.fix) from None
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as err:
+        what = "zip archive" if kind == "keras-archive" else "HDF5 file"
+        detail = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise CorruptCheckpointError(path, f"not a readable Keras {what} ({detail})", _FIX) from None
+    return contents

@@ -1,0 +1,56 @@
+"""The ``checkpoint`` state file that ``tf.train.CheckpointManager`` keeps beside its saves.
+
+A state file that does not parse is an error naming its line -- never "no checkpoints".
+
+Example:
+    >>> state = parse_state('model_checkpoint_path: "ckpt-2"\\n', "run/checkpoint")
+    >>> state.latest
+    'ckpt-2'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from google.protobuf import text_format
+
+from tfckpt.checkpoint.protos import CheckpointState
+from tfckpt.errors import CorruptCheckpointError
+
+STATE_FILE_NAME = "checkpoint"
+_FIX = ("fix or delete the file: TensorFlow rewrites it at the next save, "
+        "and tfckpt inspect lists the checkpoints on disk without it")
+
+
+@dataclass(frozen=True)
+class StateFile:
+    """What the state file says: ``latest`` and ``listed``, as written (relative or absolute)."""
+
+    path: str
+    latest: str
+    listed: tuple[str, ...]
+    timestamps: tuple[float, ...]
+
+
+def parse_state(text: str | bytes, path: str) -> StateFile:
+    """Parse the text-format ``CheckpointState`` in ``text`` (the contents of ``path``).
+
+    Raises:
+        CorruptCheckpointError: with ``path:line:column`` of the first error.
+    """
+    try:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        message = text_format.Parse(text, CheckpointState())
+    except text_format.ParseError as err:
+        where = f"{path}:{err.GetLine()}:{err.GetColumn()}" if err.GetLine() else path
+        detail = str(err).split(":", 2)[-1].strip() if err.GetLine() else str(err)
+        raise CorruptCheckpointError(where, f"checkpoint state file does not parse: {detail}", _FIX) from None
+    except UnicodeDecodeError:
+        raise CorruptCheckpointError(path, "checkpoint state file is not text (invalid UTF-8)", _FIX) from None
+    return StateFile(
+        path=path,
+        latest=message.model_checkpoint_path,
+        listed=tuple(message.all_model_checkpoint_paths),
+        timestamps=tuple(message.all_model_checkpoint_timestamps),
+    )

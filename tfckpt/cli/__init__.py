@@ -1,0 +1,1 @@
+"""The ``tfckpt`` command line: ``main(argv) -> int``, one module per command."""

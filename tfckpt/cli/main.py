@@ -1,0 +1,64 @@
+"""Entry point of the ``tfckpt`` command.
+
+Exit codes: 0 all whole, 1 findings (something incomplete or unusable), 2 usage error,
+3 unreadable input. Errors are one line on stderr, never a traceback.
+
+Example:
+    >>> main(["inspect", "--help"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tfckpt import __version__
+from tfckpt.cli import demo_command, inspect_command
+from tfckpt.errors import TfckptError
+
+EXIT_CODES_HELP = """exit codes:
+  0  every checkpoint is whole
+  1  findings: something is incomplete or unusable (missing or short data, checksum mismatch,
+     state file disagreeing with the disk, TF1 checkpoint)
+  2  usage error
+  3  unreadable input (no checkpoint at PATH, damaged index or state file, no permission)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tfckpt",
+        description="Inspect and validate TensorFlow checkpoints without importing TensorFlow.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"tfckpt {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+    inspect_command.add_parser(commands, EXIT_CODES_HELP)
+    demo_command.add_parser(commands, EXIT_CODES_HELP)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_request:  # --help, --version, or a usage error (code 2)
+        return int(exit_request.code or 0)
+    try:
+        return args.run(args)
+    except TfckptError as err:
+        print(f"tfckpt: error: {err.message}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("tfckpt: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `tfckpt inspect ... | head`
+        return 0
+
+
+def main_exit() -> None:
+    """Console-script entry: ``sys.exit(main())``."""
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""Read-only file access that works the same on local disk and on ``gs://`` or ``ram://``.
+
+Local paths use :mod:`os` (fast, no TensorFlow). Paths with a scheme go through
+``tf.io.gfile``; TensorFlow is imported only then.
+
+Example:
+    >>> fs = filesystem_for("/tmp")
+    >>> fs.isdir("/tmp")
+    True
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import posixpath
+from typing import Protocol
+
+from tfckpt.errors import UnreadablePathError
+
+
+class FileSystem(Protocol):
+    """What the checkpoint readers need from a file system. Sizes and reads raise
+    ``FileNotFoundError`` for a missing file and :class:`UnreadablePathError` otherwise."""
+
+    def exists(self, path: str) -> bool: ...
+    def isdir(self, path: str) -> bool: ...
+    def listdir(self, path: str) -> list[str]: ...
+    def size(self, path: str) -> int: ...
+    def read(self, path: str, offset: int = 0, length: int | None = None) -> bytes: ...
+
+
+def has_scheme(path: str) -> bool:
+    """True for ``gs://bucket/x`` or ``ram://x``; False for local paths and ``file://``."""
+    return "://" in path and not path.startswith("file://")
+
+
+def join(directory: str, name: str) -> str:
+    """Join like ``os.path.join`` locally and with ``/`` for URLs."""
+    return posixpath.join(directory, name) if has_scheme(directory) else os.path.join(directory, name)
+
+
+def filesystem_for(path: str) -> FileSystem:
+    """The file system that serves ``path``."""
+    return GFileSystem() if has_scheme(path) else LocalFileSystem()
+
+
+def _unreadable(path: str, err: OSError) -> UnreadablePathError:
+    if isinstance(err, PermissionError) or err.errno == errno.EACCES:
+        return UnreadablePathError(path, "permission denied", "make it readable (chmod +r) or run as its owner")
+    return UnreadablePathError(path, f"cannot be read ({err.strerror or err})", "check the disk and the path")
+
+
+class LocalFileSystem:
+    """Local disk through :mod:`os`."""
+
+    def exists(self, path: str) -> bool:
+        return os.path.exists(path)
+
+    def isdir(self, path: str) -> bool:
+        return os.path.isdir(path)
+
+    def listdir(self, path: str) -> list[str]:
+        try:
+            return sorted(os.listdir(path))
+        except FileNotFoundError:
+            raise
+        except OSError as err:
+            raise _unreadable(path, err) from err
+
+    def size(self, path: str) -> int:
+        try:
+            return os.stat(path).st_size
+        except FileNotFoundError:
+            raise
+        except OSError as err:
+            raise _unreadable(path, err) from err
+
+    def read(self, path: str, offset: int = 0, length: int | None = None) -> bytes:
+        try:
+            with open(path, "rb") as handle:
+                if offset:
+                    handle.seek(offset)
+                return handle.read() if length is None else handle.read(length)
+        except FileNotFoundError:
+            raise
+        except IsADirectoryError as err:
+            raise UnreadablePathError(path, "is a directory, not a file", "pass the file itself") from err
+        except OSError as err:
+            raise _unreadable(path, err) from err
+
+
+class GFileSystem:
+    """Any scheme TensorFlow knows (``gs://``, ``s3://`` with tensorflow-io, ``ram://``)."""
+
+    def __init__(self) -> None:
+        import tensorflow as tf  # deferred: importing TensorFlow costs seconds
+
+        self._gfile = tf.io.gfile
+        self._errors = tf.errors
+
+    def exists(self, path: str) -> bool:
+        return self._gfile.exists(path)
+
+    def isdir(self, path: str) -> bool:
+        return self._gfile.isdir(path)
+
+    def listdir(self, path: str) -> list[str]:
+        try:
+            return sorted(name.rstrip("/") for name in self._gfile.listdir(path))
+        except self._errors.NotFoundError as err:
+            raise FileNotFoundError(errno.ENOENT, "not found", path) from err
+        except self._errors.OpError as err:
+            raise UnreadablePathError(path, f"cannot be listed ({err.message})", "check the path and credentials") from err
+
+    def size(self, path: str) -> int:
+        try:
+            return self._gfile.stat(path).length
+        except self._errors.NotFoundError as err:
+            raise FileNotFoundError(errno.ENOENT, "not found", path) from err
+        except self._errors.OpError as err:
+            raise UnreadablePathError(path, f"cannot be read ({err.message})", "check the path and credentials") from err
+
+    def read(self, path: str, offset: int = 0, length: int | None = None) -> bytes:
+        try:
+            with self._gfile.GFile(path, "rb") as handle:
+                if offset:
+                    handle.seek(offset)
+                return handle.read() if length is None else handle.read(length)
+        except self._errors.NotFoundError as err:
+            raise FileNotFoundError(errno.ENOENT, "not found", path) from err
+        except self._errors.OpError as err:
+            raise UnreadablePathError(path, f"cannot be read ({err.message})", "check the path and credentials") from err

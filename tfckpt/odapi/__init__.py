@@ -1,0 +1,1 @@
+"""Knowledge of the TensorFlow Object Detection API, kept as data and small pure functions."""
