@@ -10,6 +10,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from google.protobuf import text_format
@@ -18,6 +19,7 @@ from tfckpt.checkpoint.protos import CheckpointState
 from tfckpt.errors import CorruptCheckpointError
 
 STATE_FILE_NAME = "checkpoint"
+_LOCATION_AND_LINE_TEXT = re.compile(r"^\d+:\d+ ?: (?:'[^\n]*?': )?")
 _FIX = ("fix or delete the file: TensorFlow rewrites it at the next save, "
         "and tfckpt inspect lists the checkpoints on disk without it")
 
@@ -44,7 +46,7 @@ def parse_state(text: str | bytes, path: str) -> StateFile:
         message = text_format.Parse(text, CheckpointState())
     except text_format.ParseError as err:
         where = f"{path}:{err.GetLine()}:{err.GetColumn()}" if err.GetLine() else path
-        detail = str(err).split(":", 2)[-1].strip() if err.GetLine() else str(err)
+        detail = _LOCATION_AND_LINE_TEXT.sub("", str(err))
         raise CorruptCheckpointError(where, f"checkpoint state file does not parse: {detail}", _FIX) from None
     except UnicodeDecodeError:
         raise CorruptCheckpointError(path, "checkpoint state file is not text (invalid UTF-8)", _FIX) from None

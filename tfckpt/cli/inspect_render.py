@@ -68,7 +68,8 @@ def _checkpoint_lines(report: InspectionReport, summary: CheckpointSummary) -> l
     if summary.kind is not None:
         if not summary.holds_model:
             held = ", ".join(summary.roots) or "nothing"
-            lines.append(f"      holds no model: only {held} (saved before the model was built?)")
+            lines.append(f"      holds no model, only {held}: restoring it restores no weights "
+                         "(model_main_tf2's first save looks like this)")
         else:
             lines.append("      roots: " + ", ".join(f"{root} ({n:,})" for root, n in summary.roots.items()))
         if summary.model is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import posixpath
+import stat
 from typing import Protocol
 
 from tfckpt.errors import UnreadablePathError
@@ -52,13 +53,23 @@ def _unreadable(path: str, err: OSError) -> UnreadablePathError:
 
 
 class LocalFileSystem:
-    """Local disk through :mod:`os`."""
+    """Local disk through :mod:`os`. Unlike ``os.path.exists``, a path that cannot be looked
+    at for lack of permission raises instead of passing for missing."""
+
+    def _mode(self, path: str) -> int | None:
+        try:
+            return os.stat(path).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except PermissionError as err:
+            raise _unreadable(path, err) from err
 
     def exists(self, path: str) -> bool:
-        return os.path.exists(path)
+        return self._mode(path) is not None
 
     def isdir(self, path: str) -> bool:
-        return os.path.isdir(path)
+        mode = self._mode(path)
+        return mode is not None and stat.S_ISDIR(mode)
 
     def listdir(self, path: str) -> list[str]:
         try:
