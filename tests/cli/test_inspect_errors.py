@@ -239,3 +239,21 @@ def test_help_documents_the_exit_codes(capsys):
     assert main(["inspect", "--help"]) == 0
     out = capsys.readouterr().out
     assert "exit codes:" in out and "3  unreadable input" in out
+
+
+def test_prefix_with_only_a_meta_file(capsys, tmp_path):
+    (tmp_path / "model.ckpt.meta").write_bytes(b"graph")
+    code, _, err = run(capsys, tmp_path / "model.ckpt")
+    assert code == 3
+    assert one_error_line(err) == (
+        f"{tmp_path}/model.ckpt: no .index file beside it (an old V1 checkpoint or a partial copy?); "
+        "tfckpt reads V2 checkpoints: PREFIX.index with PREFIX.data-*; copy the .index file too")
+
+
+def test_saved_model_folder_points_at_its_variables(capsys, tmp_path):
+    (tmp_path / "saved_model.pb").write_bytes(b"pb")
+    (tmp_path / "variables").mkdir()
+    code, _, err = run(capsys, tmp_path)
+    assert code == 3
+    assert one_error_line(err).endswith(
+        f"this is a SavedModel; its weights are the checkpoint {tmp_path}/variables/variables")

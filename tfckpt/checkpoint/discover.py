@@ -156,21 +156,17 @@ def discover(path: str, fs: FileSystem | None = None) -> Discovery:
 
 
 def _not_found(prefix: str, fs: FileSystem) -> CheckpointNotFoundError:
+    """The most helpful 'not found': nearby checkpoints, or a V1/partial copy, or a plain miss."""
     folder = _dirname(prefix)
-    if not fs.isdir(folder):
-        return CheckpointNotFoundError(prefix, "no such file or folder", "check the path")
-    try:
+    nearby = []
+    if fs.isdir(folder):
         nearby = sorted((n[:-6] for n in fs.listdir(folder) if n.endswith(".index")), key=_natural_key)
-    except OSError:
-        nearby = []
     if nearby:
-        shown = ", ".join(nearby[-5:])
         return CheckpointNotFoundError(
             prefix, f"no checkpoint with this prefix (no {_basename(prefix)}.index)",
-            f"checkpoints in {folder}: {shown}; pass one of them or the folder")
+            f"checkpoints in {folder}: {', '.join(nearby[-5:])}; pass one of them or the folder")
     if fs.exists(prefix + ".meta") or fs.exists(prefix):
         return CheckpointNotFoundError(
             prefix, "no .index file beside it (an old V1 checkpoint or a partial copy?)",
             "tfckpt reads V2 checkpoints: PREFIX.index with PREFIX.data-*; copy the .index file too")
-    return CheckpointNotFoundError(prefix, f"no checkpoint with this prefix (no {_basename(prefix)}.index)",
-                                   f"{folder} holds no checkpoints; check the path")
+    return CheckpointNotFoundError(prefix, "no such file or folder", "check the path")
