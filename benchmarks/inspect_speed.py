@@ -295,15 +295,15 @@ def print_table(report: dict) -> None:
     print(f"load average before {fmt_load(report['load_before'])}, after {fmt_load(report['load_after'])}; "
           f"{report['runs']} interleaved runs per command after a warm-up; this process's peak RSS "
           f"{report['benchmark_rss_kib'] * 1024 / 1e6:.1f} MB\n")
-    print(f"{'case':<34} {'command':<25} {'median s':>9} {'min s':>7} {'max s':>7} {'peak RSS MB':>12}")
+    print(f"{'case':<36} {'command':<25} {'median s':>9} {'min s':>7} {'max s':>7} {'peak RSS MB':>12}")
     for case in report["cases"].values():
         title = case["title"]
         for name, figures in case["results"].items():
-            print(f"{title:<34} {name:<25} {figures['median_s']:>9.3f} {figures['min_s']:>7.3f} "
+            print(f"{title:<36} {name:<25} {figures['median_s']:>9.3f} {figures['min_s']:>7.3f} "
                   f"{figures['max_s']:>7.3f} {figures['peak_rss_mb']:>12.1f}")
             title = ""
         if "ratio_tf_over_tfckpt" in case:
-            print(f"{'':<34} {'ratio TF / tfckpt':<25} {case['ratio_tf_over_tfckpt']:>8.1f}x")
+            print(f"{'':<36} {'ratio TF / tfckpt':<25} {case['ratio_tf_over_tfckpt']:>8.1f}x")
     print()
     for target, met in report["targets"].items():
         print(f"  [{'met' if met else 'MISSED'}] {target}")

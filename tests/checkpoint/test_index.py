@@ -88,4 +88,5 @@ def test_real_frcnn_index_has_the_documented_size():
 def test_missing_index_names_the_file(tmp_path):
     with pytest.raises(CheckpointNotFoundError) as caught:
         read_index(str(tmp_path / "ckpt-9"))
-    assert str(caught.value) == f"{tmp_path}/ckpt-9.index: no such file; pass an existing checkpoint prefix or its folder"
+    assert str(caught.value) == (
+        f"{tmp_path}/ckpt-9.index: no such file; pass an existing checkpoint prefix or its folder")

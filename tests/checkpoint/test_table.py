@@ -30,7 +30,8 @@ def read_error(prefix) -> str:
 
 def test_random_bytes(tmp_path):
     (tmp_path / "x.index").write_bytes(random.Random(0).randbytes(4096))
-    assert read_error(tmp_path / "x") == f"{tmp_path}/x.index: not a readable checkpoint index: not an sstable (bad magic number); {FIX}"
+    assert read_error(tmp_path / "x") == (
+        f"{tmp_path}/x.index: not a readable checkpoint index: not an sstable (bad magic number); {FIX}")
 
 
 def test_empty_file(tmp_path):
@@ -50,7 +51,8 @@ def test_flipped_byte_in_a_block(index_copy):
     data[1000] ^= 0xFF
     index_copy.write_bytes(bytes(data))
     message = read_error(index_copy.with_suffix(""))
-    assert message == f"{index_copy}: not a readable checkpoint index: block checksum mismatch in the block at byte 0; {FIX}"
+    assert message == (
+        f"{index_copy}: not a readable checkpoint index: block checksum mismatch in the block at byte 0; {FIX}")
 
 
 def test_truncated_index(index_copy):

@@ -14,8 +14,6 @@ import pytest
 
 from tfckpt.cli.main import main
 
-from conftest import ODAPI_REAL
-
 INDEX_FIX = "the .index file is damaged: copy it again from where it was saved, or use another checkpoint"
 
 

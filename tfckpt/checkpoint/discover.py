@@ -59,6 +59,10 @@ def strip_checkpoint_suffix(path: str) -> str:
     return _DATA_SUFFIX.sub("", path)
 
 
+def _listing(names: list[str], limit: int = 5) -> str:
+    return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
+
+
 def _describe_contents(names: list[str], folder: str, fs: FileSystem) -> str:
     if not names:
         return "the folder is empty"
@@ -66,9 +70,9 @@ def _describe_contents(names: list[str], folder: str, fs: FileSystem) -> str:
     files = [name for name in names if name not in subfolders]
     parts = []
     if files:
-        parts.append(f"{len(files)} file(s): " + ", ".join(files[:5]) + (", ..." if len(files) > 5 else ""))
+        parts.append(f"{len(files)} file(s): {_listing(files)}")
     if subfolders:
-        parts.append("subfolders: " + ", ".join(name + "/" for name in subfolders[:5]) + (", ..." if len(subfolders) > 5 else ""))
+        parts.append(f"subfolders: {_listing([name + '/' for name in subfolders])}")
     return "found " + "; ".join(parts)
 
 
@@ -112,8 +116,8 @@ def _discover_folder(folder: str, fs: FileSystem) -> Discovery:
     if STATE_FILE_NAME in names and not fs.isdir(state_path):
         found.state = parse_state(fs.read(state_path), state_path)
     if not on_disk and not found.keras_files:
-        raise CheckpointNotFoundError(
-            folder, f"no checkpoint here ({_describe_contents(names, folder, fs)})", _hint_for_folder(names, folder, fs))
+        contents = _describe_contents(names, folder, fs)
+        raise CheckpointNotFoundError(folder, f"no checkpoint here ({contents})", _hint_for_folder(names, folder, fs))
     disk_set = set(on_disk)
     listed_prefixes: list[str] = []
     if found.state is not None:

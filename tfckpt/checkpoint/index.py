@@ -89,7 +89,8 @@ def decode_index(table: bytes, prefix: str, index_path: str) -> CheckpointIndex:
     except (DecodeError, UnicodeDecodeError) as err:
         raise CorruptCheckpointError(index_path, f"an index entry does not decode ({err})", _FIX) from None
     if header.endianness == BIG_ENDIAN:
-        raise CorruptCheckpointError(index_path, "big-endian checkpoints are not supported", "convert it on a big-endian machine")
+        raise CorruptCheckpointError(index_path, "big-endian checkpoints are not supported",
+                                     "convert it on a big-endian machine")
     if header.num_shards < 1:
         raise CorruptCheckpointError(index_path, f"the header says {header.num_shards} data shards", _FIX)
     return CheckpointIndex(prefix=prefix, num_shards=header.num_shards, entries=entries, index_bytes=len(table))
@@ -108,5 +109,6 @@ def read_index(prefix: str, fs: FileSystem | None = None) -> CheckpointIndex:
     try:
         table = fs.read(index_path)
     except FileNotFoundError:
-        raise CheckpointNotFoundError(index_path, "no such file", "pass an existing checkpoint prefix or its folder") from None
+        raise CheckpointNotFoundError(index_path, "no such file",
+                                      "pass an existing checkpoint prefix or its folder") from None
     return decode_index(table, prefix, index_path)

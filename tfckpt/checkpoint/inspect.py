@@ -62,8 +62,8 @@ def inspect_path(path: str, deep: bool = False, fs: FileSystem | None = None) ->
     found = discover(path, fs)
     report = InspectionReport(path=path, discovery=found)
     single = len(found.prefixes) + len(found.keras_files) == 1
-    for target, summarize in [(p, summarize_prefix) for p in found.prefixes] + \
-                              [(k, summarize_keras_file) for k in found.keras_files]:
+    targets = [(p, summarize_prefix) for p in found.prefixes] + [(k, summarize_keras_file) for k in found.keras_files]
+    for target, summarize in targets:
         try:
             report.checkpoints.append(summarize(target, fs, deep))
         except (CorruptCheckpointError, UnreadablePathError, MissingDependencyError) as err:

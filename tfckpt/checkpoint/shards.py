@@ -141,7 +141,6 @@ def read_scalar(index: CheckpointIndex, name: str, fs: FileSystem | None = None)
     return struct.unpack(fmt, raw)[0]
 
 
-
 def _varint(data: bytes, pos: int) -> tuple[int, int]:
     result = shift = 0
     while pos < len(data):

@@ -21,7 +21,9 @@ from tfckpt.odapi.architecture import ModelSummary, describe_model
 
 TF2 = "tf2-object-based"
 TF1 = "tf1-name-based"
-KIND_LABELS = {TF2: "TF2 object-based", TF1: "TF1 name-based", "keras-h5": "Keras HDF5", "keras-archive": "Keras archive"}
+KIND_LABELS = {
+    TF2: "TF2 object-based", TF1: "TF1 name-based", "keras-h5": "Keras HDF5", "keras-archive": "Keras archive",
+}
 _BOOKKEEPING_ROOTS = {"step", "save_counter", "optimizer", "global_step", OBJECT_GRAPH_KEY}
 _STEP_KEYS = (
     "step/.ATTRIBUTES/VARIABLE_VALUE",

@@ -107,7 +107,8 @@ def render_text(report: InspectionReport, variables: str | None = None) -> str:
         target = _variables_of(report)
         if target is not None:
             matched = _matching(target, variables)
-            lines.append(f"{_name(report, target.path)}: {len(matched)} of {len(target.tensors)} tensors match {variables!r}")
+            lines.append(f"{_name(report, target.path)}: {len(matched)} of {len(target.tensors)} tensors "
+                         f"match {variables!r}")
             lines += [f"  {name}  {list(shape)}  {dtype}" for name, shape, dtype in matched]
     lines.append(_footer(report))
     return "\n".join(lines) + "\n"

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import posixpath
@@ -110,6 +111,17 @@ class GFileSystem:
         self._gfile = tf.io.gfile
         self._errors = tf.errors
 
+    @contextlib.contextmanager
+    def _translated_errors(self, path: str):
+        """TensorFlow's NotFoundError -> FileNotFoundError; other OpErrors -> UnreadablePathError."""
+        try:
+            yield
+        except self._errors.NotFoundError as err:
+            raise FileNotFoundError(errno.ENOENT, "not found", path) from err
+        except self._errors.OpError as err:
+            raise UnreadablePathError(path, f"cannot be read ({err.message})",
+                                      "check the path and credentials") from err
+
     def exists(self, path: str) -> bool:
         return self._gfile.exists(path)
 
@@ -117,28 +129,15 @@ class GFileSystem:
         return self._gfile.isdir(path)
 
     def listdir(self, path: str) -> list[str]:
-        try:
+        with self._translated_errors(path):
             return sorted(name.rstrip("/") for name in self._gfile.listdir(path))
-        except self._errors.NotFoundError as err:
-            raise FileNotFoundError(errno.ENOENT, "not found", path) from err
-        except self._errors.OpError as err:
-            raise UnreadablePathError(path, f"cannot be listed ({err.message})", "check the path and credentials") from err
 
     def size(self, path: str) -> int:
-        try:
+        with self._translated_errors(path):
             return self._gfile.stat(path).length
-        except self._errors.NotFoundError as err:
-            raise FileNotFoundError(errno.ENOENT, "not found", path) from err
-        except self._errors.OpError as err:
-            raise UnreadablePathError(path, f"cannot be read ({err.message})", "check the path and credentials") from err
 
     def read(self, path: str, offset: int = 0, length: int | None = None) -> bytes:
-        try:
-            with self._gfile.GFile(path, "rb") as handle:
-                if offset:
-                    handle.seek(offset)
-                return handle.read() if length is None else handle.read(length)
-        except self._errors.NotFoundError as err:
-            raise FileNotFoundError(errno.ENOENT, "not found", path) from err
-        except self._errors.OpError as err:
-            raise UnreadablePathError(path, f"cannot be read ({err.message})", "check the path and credentials") from err
+        with self._translated_errors(path), self._gfile.GFile(path, "rb") as handle:
+            if offset:
+                handle.seek(offset)
+            return handle.read() if length is None else handle.read(length)
