@@ -374,7 +374,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.make_sparse:
         make_sparse_data_files(args.make_sparse)
         return 0
-    report = benchmark(args.python, args.runs)
+    try:
+        report = benchmark(args.python, args.runs)
+    except RuntimeError as error:
+        print(f"inspect_speed: {error}", file=sys.stderr)
+        return 1
     RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_PATH.write_text(json.dumps(report, indent=2) + "\n")
     print_table(report)

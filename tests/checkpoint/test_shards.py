@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tfckpt.checkpoint.index import read_index
-from tfckpt.checkpoint.shards import check_shards, read_scalar, read_string_scalar, verify_checksums
+from tfckpt.checkpoint.shards import (
+    ChecksumMismatch, check_shards, read_scalar, read_string_scalar, verify_checksums)
 
 
 def data_file(prefix):
@@ -81,7 +82,8 @@ def test_scalar_values_match_tensorflow(tf, tmp_path):
 def test_damaged_scalar_is_not_reported_as_a_value(tiny_checkpoint):
     path = data_file(tiny_checkpoint)
     path.write_bytes(b"\x00" * path.stat().st_size)
-    assert read_scalar(read_index(str(tiny_checkpoint)), "step/.ATTRIBUTES/VARIABLE_VALUE") is None
+    with pytest.raises(ChecksumMismatch):
+        read_scalar(read_index(str(tiny_checkpoint)), "step/.ATTRIBUTES/VARIABLE_VALUE")
 
 
 def test_object_graph_string_matches_tensorflow(tf, tiny_checkpoint):

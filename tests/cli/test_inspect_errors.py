@@ -121,14 +121,33 @@ def test_truncated_data_file(capsys, ssd_copy):
             "the save or copy was cut short; copy it again, or use an earlier checkpoint") in out
 
 
-def test_zeroed_data_found_by_deep_only(capsys, tf, tiny_checkpoint):
+def test_zeroed_data(capsys, tf, tiny_checkpoint):
+    """The step read for the report already fails its CRC; --deep names every damaged tensor."""
     data = Path(str(tiny_checkpoint) + ".data-00000-of-00001")
     data.write_bytes(b"\0" * data.stat().st_size)
-    assert run(capsys, tiny_checkpoint)[0] == 0
+    code, out, _ = run(capsys, tiny_checkpoint)
+    assert code == 1
+    assert (f"! {data}: step/.ATTRIBUTES/VARIABLE_VALUE does not match its checksum; "
+            "the data file is damaged; copy it again, or use an earlier checkpoint") in out
     code, out, _ = run(capsys, tiny_checkpoint, "--deep")
     assert code == 1
     assert f"! {data}: " in out and "tensor(s) do not match their checksums" in out
     assert "the bytes are damaged; copy the file again, or use an earlier checkpoint" in out
+
+
+def test_flipped_weight_byte_is_found_by_deep_only(capsys, tf, tiny_checkpoint):
+    from tfckpt.checkpoint.index import read_index
+
+    index = read_index(str(tiny_checkpoint))
+    kernel = next(e for e in index.entries.values() if len(e.shape) == 2)  # a weight matrix
+    data = Path(index.data_path(0))
+    raw = bytearray(data.read_bytes())
+    raw[kernel.offset + 1] ^= 0x40
+    data.write_bytes(bytes(raw))
+    assert run(capsys, tiny_checkpoint)[0] == 0
+    code, out, _ = run(capsys, tiny_checkpoint, "--deep")
+    assert code == 1
+    assert f"! {data}: 1 tensor(s) do not match their checksums ({kernel.name}); " in out
 
 
 def test_tf1_checkpoint(capsys, tf, tmp_path):

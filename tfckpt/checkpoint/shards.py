@@ -122,10 +122,16 @@ def verify_checksums(index: CheckpointIndex, fs: FileSystem | None = None) -> li
     return problems
 
 
-def read_scalar(index: CheckpointIndex, name: str, fs: FileSystem | None = None) -> int | float | bool | None:
-    """The value of a small numeric scalar such as ``step``, or None if it is absent or unreadable.
+class ChecksumMismatch(ValueError):
+    """The bytes of a tensor that was read do not match the CRC-32C in the index."""
 
-    Its checksum is verified, so a damaged value is never reported as real.
+
+def read_scalar(index: CheckpointIndex, name: str, fs: FileSystem | None = None) -> int | float | bool | None:
+    """The value of a small numeric scalar such as ``step``, or None if it is absent or its
+    data file is missing or short.
+
+    Raises:
+        ChecksumMismatch: the bytes are there but damaged (a damaged value is never returned).
     """
     entry = index.entries.get(name)
     if entry is None or entry.shape != () or entry.dtype not in STRUCT_FORMATS or entry.size > _SMALL_TENSOR_BYTES:
@@ -136,8 +142,10 @@ def read_scalar(index: CheckpointIndex, name: str, fs: FileSystem | None = None)
     except (FileNotFoundError, OSError):
         return None
     fmt = "<" + STRUCT_FORMATS[entry.dtype]
-    if len(raw) != entry.size or len(raw) != struct.calcsize(fmt) or crc32c(raw) != unmask(entry.crc32c):
+    if len(raw) != entry.size or len(raw) != struct.calcsize(fmt):
         return None
+    if crc32c(raw) != unmask(entry.crc32c):
+        raise ChecksumMismatch(name)
     return struct.unpack(fmt, raw)[0]
 
 

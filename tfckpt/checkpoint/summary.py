@@ -15,7 +15,7 @@ from tfckpt.checkpoint.index import OBJECT_GRAPH_KEY, CheckpointIndex, read_inde
 from tfckpt.checkpoint.keras_file import read_keras_file
 from tfckpt.checkpoint.optimizer import SLOT_MARKER, optimizer_kind, state_tensor_count
 from tfckpt.checkpoint.problems import Problem
-from tfckpt.checkpoint.shards import check_shards, data_bytes, read_scalar, verify_checksums
+from tfckpt.checkpoint.shards import ChecksumMismatch, check_shards, data_bytes, read_scalar, verify_checksums
 from tfckpt.io.fs import FileSystem, filesystem_for
 from tfckpt.odapi.architecture import ModelSummary, describe_model
 
@@ -33,6 +33,7 @@ _STEP_KEYS = (
     "global_step",
 )
 _SAVE_COUNTER_KEY = "save_counter/.ATTRIBUTES/VARIABLE_VALUE"
+_DAMAGED_FIX = "the data file is damaged; copy it again, or use an earlier checkpoint"
 
 
 @dataclass
@@ -67,10 +68,17 @@ def _roots(names) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def _first_scalar(index: CheckpointIndex, keys, fs: FileSystem) -> int | None:
+def _first_scalar(index: CheckpointIndex, keys, fs: FileSystem, problems: list[Problem]) -> int | None:
+    """The first of ``keys`` that reads; a damaged one becomes a problem, never a value."""
     for key in keys:
         if key in index.entries:
-            value = read_scalar(index, key, fs)
+            try:
+                value = read_scalar(index, key, fs)
+            except ChecksumMismatch:
+                problems.append(Problem(
+                    "checksum-mismatch", index.data_path(index.entries[key].shard_id),
+                    f"{key} does not match its checksum", _DAMAGED_FIX))
+                continue
             if value is not None:
                 return int(value)
     return None
@@ -93,13 +101,14 @@ def summarize_index(index: CheckpointIndex, fs: FileSystem | None = None, deep: 
         problems += verify_checksums(index, fs)
     if kind == TF1:
         problems.append(_tf1_problem(index.prefix))
+    scalar_problems: list[Problem] = [] if deep else problems  # --deep already reports every mismatch
     shapes = {name: entry.shape for name, entry in index.entries.items()}
     return CheckpointSummary(
         path=index.prefix,
         kind=kind,
         problems=problems,
-        step=_first_scalar(index, _STEP_KEYS, fs),
-        save_counter=_first_scalar(index, (_SAVE_COUNTER_KEY,), fs),
+        step=_first_scalar(index, _STEP_KEYS, fs, scalar_problems),
+        save_counter=_first_scalar(index, (_SAVE_COUNTER_KEY,), fs, scalar_problems),
         bytes=data_bytes(index, fs),
         roots=_roots(index.entries),
         model=describe_model(shapes) if kind == TF2 else None,

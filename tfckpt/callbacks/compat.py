@@ -1,0 +1,78 @@
+"""The one place that knows how Keras 3, ``tf_keras`` and TF 2.15's Keras 2 differ.
+
+* Base class: ``keras.callbacks.Callback`` under Keras 3, ``tf.keras.callbacks.Callback`` under
+  Keras 2 (a Keras 2 callback also works in Keras 3's ``fit``; the reverse fails).
+* Resuming at an epoch: Keras 3 reads ``model._initial_epoch``; Keras 2 asks
+  ``model._training_state`` (the hook ``BackupAndRestore`` uses).
+* Building optimizer state before a restore, so every slot has a variable to land in.
+
+TensorFlow is imported when this module is, i.e. only by code that uses the callbacks.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import tensorflow as tf  # noqa: E402  (after the log-level default)
+
+keras = tf.keras
+
+
+def keras_version() -> str:
+    """``"3.15.1"``, ``"2.15.0"``, ... for the Keras that ``tf.keras`` is."""
+    import importlib
+
+    if hasattr(keras, "version"):
+        return keras.version()
+    return importlib.import_module(keras.__name__.split(".")[0]).__version__
+
+
+KERAS_MAJOR = int(keras_version().split(".")[0])
+Callback = keras.callbacks.Callback
+
+
+class _ResumePoint:
+    """What Keras 2's ``fit`` asks ``model._training_state`` for: the epoch to start at."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def maybe_load_initial_counters_from_ckpt(self, steps_per_epoch, initial_epoch, mode=None):
+        return max(self.epoch, initial_epoch), 0
+
+
+def set_initial_epoch(model, epoch: int) -> None:
+    """Make the ``fit`` that is starting continue at ``epoch`` (0-based). Call from
+    ``on_train_begin``; undo with :func:`clear_initial_epoch` at train end."""
+    if KERAS_MAJOR >= 3:
+        model._initial_epoch = epoch
+    else:
+        model._training_state = _ResumePoint(epoch)
+
+
+def clear_initial_epoch(model) -> None:
+    if KERAS_MAJOR >= 3:
+        model._initial_epoch = None
+    elif isinstance(getattr(model, "_training_state", None), _ResumePoint):
+        model._training_state = None
+
+
+def build_optimizer(model) -> None:
+    """Create the optimizer's slot variables now, so a restore fills them instead of deferring."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        return
+    variables = model.trainable_variables
+    if hasattr(optimizer, "build") and not getattr(optimizer, "built", False):
+        optimizer.build(variables)
+    elif hasattr(optimizer, "_create_all_weights"):  # legacy Keras 2 optimizers
+        optimizer._create_all_weights(variables)
+
+
+def optimizer_iterations(model) -> int:
+    """Training steps taken so far, from the optimizer's counter (0 without an optimizer)."""
+    optimizer = getattr(model, "optimizer", None)
+    iterations = getattr(optimizer, "iterations", None)
+    return int(iterations.numpy()) if iterations is not None else 0
