@@ -14,4 +14,15 @@ from tfckpt.checkpoint.inspect import inspect_path
 from tfckpt.errors import TfckptError
 
 __version__ = "0.1.0"
-__all__ = ["TfckptError", "__version__", "inspect_path", "read_index"]
+__all__ = ["BestCheckpoint", "PeriodicCheckpoint", "TfckptError", "__version__", "inspect_path", "read_index"]
+
+_LAZY = {"BestCheckpoint": "tfckpt.callbacks", "PeriodicCheckpoint": "tfckpt.callbacks"}
+
+
+def __getattr__(name: str):
+    """Import the callbacks (and with them TensorFlow) only when they are first used."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'tfckpt' has no attribute {name!r}")

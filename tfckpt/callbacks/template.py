@@ -54,27 +54,36 @@ class FilenameTemplate:
                                       "name every field, as in {epoch:04d}")
         self._specs = {name: spec for _, name, spec, _ in parsed if name}
 
-    def check(self, metric_names: Iterable[str]) -> None:
+    def check(self, metric_names: Iterable[str], allow_unknown: bool = False) -> None:
         """Raise if a field is neither ``epoch``/``step`` nor one of ``metric_names``, or if its
-        format spec does not fit its kind (``{epoch:.3f}`` is fine, ``{epoch:s}`` is not)."""
+        format spec does not fit its kind (``{epoch:.3f}`` is fine, ``{epoch:s}`` is not).
+
+        With ``allow_unknown`` (at train begin, when metrics added by other callbacks are not
+        known yet) only near-misses of known names (typos) raise.
+        """
         known = list(BUILT_IN_FIELDS) + [m for m in metric_names if m not in BUILT_IN_FIELDS]
         for name in self.fields:
             if name not in known:
                 close = difflib.get_close_matches(name, known, n=1)
+                if allow_unknown and not close:
+                    continue
                 hint = f"did you mean {{{close[0]}}}? " if close else ""
                 raise CallbackConfigError(
                     f"filename template {self.template!r} uses {{{name}}}, which will not exist",
                     f"{hint}fields available: {', '.join(known)}")
-            sample = 1 if name in BUILT_IN_FIELDS else 0.5
-            try:
-                format(sample, self._specs.get(name, ""))
-            except ValueError as err:
-                raise CallbackConfigError(
-                    f"filename template {self.template!r}: format {{{name}:{self._specs[name]}}} does not fit "
-                    f"a {'whole number' if sample == 1 else 'number'} ({err})") from None
+            self._check_spec(name)
+
+    def _check_spec(self, name: str) -> None:
+        sample = 1 if name in BUILT_IN_FIELDS else 0.5
+        try:
+            format(sample, self._specs.get(name, ""))
+        except ValueError as err:
+            raise CallbackConfigError(
+                f"filename template {self.template!r}: format {{{name}:{self._specs[name]}}} does not fit "
+                f"a {'whole number' if sample == 1 else 'number'} ({err})") from None
 
     def render(self, epoch: int, step: int, logs: Mapping[str, float]) -> str:
         """The file name (no folder) for this save; unsafe characters become ``_``."""
-        values = {**{k: v for k, v in logs.items()}, "epoch": epoch, "step": step}
+        values = {**logs, "epoch": epoch, "step": step}
         name = _FORMATTER.vformat(self.template, (), values)
         return _UNSAFE.sub("_", name).strip("._") or "checkpoint"

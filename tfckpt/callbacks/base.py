@@ -1,0 +1,258 @@
+"""What every tfckpt checkpoint callback shares: the folder, the writer, retention, resume,
+crash-safe saves and Keras-style messages. Subclasses only decide *when* to save
+(:meth:`CheckpointCallback._decide`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from typing import Mapping, Optional
+
+from tfckpt import __version__
+from tfckpt.callbacks import compat
+from tfckpt.callbacks.errors import CallbackConfigError, CheckpointWriteError, MonitorNotFoundError
+from tfckpt.callbacks.folder import INDEX_NAME, CheckpointFolder, SavedCheckpoint
+from tfckpt.callbacks.policies import Improvement, Record, Retention
+from tfckpt.callbacks.template import FilenameTemplate
+from tfckpt.callbacks.writers import H5WeightsWriter, TFCheckpointWriter
+
+WRITE_ERROR_ACTIONS = ("raise", "stop", "warn")
+
+
+class Decision:
+    """A subclass's answer to "save now?": why, the monitored value if there is one, and the
+    line to print, where ``{path}`` stands for where it was saved."""
+
+    def __init__(self, reason: str, value: Optional[float] = None, message: str = "") -> None:
+        self.reason = reason
+        self.value = value
+        self.message = message
+
+
+class CheckpointCallback(compat.Callback):
+    """Base of :class:`BestCheckpoint` and :class:`PeriodicCheckpoint`; not used directly."""
+
+    def __init__(self, directory, *, retention: Retention, improvement: Optional[Improvement],
+                 filename: str, save_weights_only: bool, resume: bool, on_write_error: str,
+                 verbose: int) -> None:
+        super().__init__()
+        if on_write_error not in WRITE_ERROR_ACTIONS:
+            raise CallbackConfigError(
+                f"on_write_error must be one of {', '.join(map(repr, WRITE_ERROR_ACTIONS))}. "
+                f"Received: on_write_error={on_write_error!r}")
+        self.directory = os.fspath(directory)
+        self.retention = retention
+        self.improvement = improvement
+        self.template = FilenameTemplate(filename)
+        self.save_weights_only = bool(save_weights_only)
+        self.resume = bool(resume)
+        self.on_write_error = on_write_error
+        self.verbose = int(verbose)
+        if not self.save_weights_only and not {"epoch", "step"} & set(self.template.fields):
+            raise CallbackConfigError(
+                f"filename {filename!r} gives every save the same name; a full-state checkpoint is several "
+                "files, and a crash while overwriting them would lose both the old and the new one",
+                "put {epoch} or {step} in the name, or pass save_weights_only=True (one file, replaced atomically)")
+        self.folder = CheckpointFolder(self.directory)
+        self.kept: list[SavedCheckpoint] = []
+        self.best_value: Optional[float] = None
+        self._writer = None
+        self._owns_folder = False
+        self._logs_checked = False
+        self._step = 0
+        self._epochs_done = 0
+        self._epoch_start_step = 0
+        self._last_save_step = 0
+        self._last_save_time = time.time()
+
+    # Keras 2.15 and tf_keras ask which batch hooks a callback has
+    def _implements_train_batch_hooks(self) -> bool:
+        return self._needs_batch_hooks()
+
+    def _implements_test_batch_hooks(self) -> bool:
+        return False
+
+    def _implements_predict_batch_hooks(self) -> bool:
+        return False
+
+    def _needs_batch_hooks(self) -> bool:
+        return False
+
+    def _decide(self, epochs_done: int, logs: Mapping, at_epoch_end: bool) -> Optional[Decision]:
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- training hooks
+    def on_train_begin(self, logs=None) -> None:
+        index = self.folder.read_index()
+        if index is not None and not self._owns_folder and not self.resume:
+            raise CallbackConfigError(
+                f"{self.directory} already holds checkpoints of an earlier run ({INDEX_NAME})",
+                "pass resume=True to continue that run, or give this run its own folder")
+        kept = index["kept"] if index else []
+        self.folder.clean(kept)
+        self.template.check(self._expected_metric_names(), allow_unknown=True)
+        if self._writer is None:
+            self._writer = H5WeightsWriter(self.model) if self.save_weights_only else TFCheckpointWriter(self.model)
+        if index is not None and not self._owns_folder:
+            self._resume_from(index)
+        self._owns_folder = True
+        self._step = self._epoch_start_step = compat.optimizer_iterations(self.model)
+        self._last_save_step = max(self._last_save_step, self._step)
+
+    def on_epoch_begin(self, epoch, logs=None) -> None:
+        self._epoch_start_step = self._step
+        self._epochs_done = epoch
+
+    def on_train_batch_end(self, batch, logs=None) -> None:
+        self._step = self._epoch_start_step + int(batch) + 1
+        decision = self._decide(self._epochs_done, logs or {}, at_epoch_end=False)
+        if decision is not None:
+            self._save(self._epochs_done, dict(logs or {}), decision)
+
+    def on_epoch_end(self, epoch, logs=None) -> None:
+        logs = dict(logs or {})
+        if not self._logs_checked:
+            self._check_logs(logs)
+            self._logs_checked = True
+        self._step = compat.optimizer_iterations(self.model) or self._step
+        decision = self._decide(epoch + 1, logs, at_epoch_end=True)
+        if decision is not None:
+            self._save(epoch + 1, logs, decision)
+
+    def on_train_end(self, logs=None) -> None:
+        compat.clear_initial_epoch(self.model)
+
+    # ---------------------------------------------------------------- helpers
+    def _expected_metric_names(self) -> list[str]:
+        names = ["loss", "val_loss"]
+        if self.improvement is not None:
+            names.append(self.improvement.monitor)
+        return names
+
+    def _check_logs(self, logs: Mapping) -> None:
+        """First epoch end: the monitored key and every template field must be in ``logs``."""
+        if self.improvement is not None and self.improvement.monitor not in logs:
+            monitor = self.improvement.monitor
+            raise MonitorNotFoundError(
+                f"{type(self).__name__} monitors {monitor!r}, but the epoch's logs have only: "
+                f"{', '.join(sorted(logs)) or 'nothing'}",
+                "HINT: use one of those names; a 'val_' metric needs validation_data in fit(); a metric that "
+                "another callback adds (such as COCO mAP) exists only if that callback comes before this one "
+                "in callbacks=[...]")
+        self.template.check(list(logs))
+
+    def _restore(self, record: SavedCheckpoint) -> None:
+        compat.build_optimizer(self.model)
+        target = self.folder.path(record.name if record.format == "tf" else record.files[0])
+        self._writer.restore(target)
+
+    def _resume_from(self, index: dict) -> None:
+        whole = [r for r in index["kept"] if self.folder.is_whole(r)]
+        if not whole:
+            self._say(f"{self.directory}: no whole checkpoint to resume from; starting afresh")
+            return
+        latest = max(whole, key=lambda r: (r.step, r.wall_time))
+        self._restore(latest)
+        self.kept = whole
+        self.best_value = index.get("best_value")
+        self._last_save_step = index.get("last_save_step", latest.step)
+        compat.set_initial_epoch(self.model, latest.epoch)
+        best = "" if self.best_value is None else f", best {self.improvement.monitor} {self.best_value:.4g}"
+        self._say(f"Resuming from {self.folder.path(latest.name)}: epoch {latest.epoch}, step {latest.step}{best}")
+
+    def _unique_name(self, epochs_done: int, logs: Mapping) -> str:
+        name = self.template.render(epochs_done, self._step, logs)
+        taken = {r.name for r in self.kept}
+        if name in taken and not self.save_weights_only:
+            name = f"{name}-step{self._step}"
+        return name
+
+    def _save(self, epochs_done: int, logs: Mapping, decision: Decision) -> None:
+        name = self._unique_name(epochs_done, logs)
+        now = time.time()
+        best_before, last_before = self.best_value, self._last_save_step
+        record = None
+        try:
+            files = self._writer.write(self.directory, name, epochs_done, self._step)
+            record = SavedCheckpoint(name=name, format=self._writer.format, files=files, epoch=epochs_done,
+                                     step=self._step, wall_time=now, value=decision.value)
+            self.folder.write_sidecar(record, self._metadata(logs, decision))
+            kept, dropped = self._retain(record)
+            if self.improvement is not None and self.improvement.is_improvement(decision.value, self.best_value):
+                self.best_value = decision.value
+            self._last_save_step = self._step
+            self.folder.commit(kept, self._state())  # from here on the new checkpoint is official
+        except Exception as err:  # disk full, permissions, a vanished bucket: keep what was kept
+            self.best_value, self._last_save_step = best_before, last_before
+            if record is not None and record.name not in {r.name for r in self.kept}:
+                self._discard(record)
+            self._write_failed(name, err)
+            return
+        self.kept = kept
+        self._last_save_time = now
+        for old in dropped:
+            self.folder.delete(old)
+        saved_to = self.folder.path(files[0] if record.format == "h5" else name)
+        self._say(decision.message.replace("{path}", saved_to))
+
+    def _retain(self, record: SavedCheckpoint) -> tuple[list[SavedCheckpoint], list[SavedCheckpoint]]:
+        """Split the kept checkpoints plus ``record`` into (kept, to delete), with reasons set."""
+        candidates = [r for r in self.kept if r.name != record.name] + [record]
+        mode = self.improvement.mode if self.improvement else None
+        reasons = self.retention.reasons(
+            [Record(r.name, r.epoch, r.step, r.wall_time, r.value) for r in candidates], mode)
+        for candidate in candidates:
+            candidate.reasons = reasons.get(candidate.name, [])
+        return [r for r in candidates if r.reasons], [r for r in candidates if not r.reasons]
+
+    def _discard(self, record: SavedCheckpoint) -> None:
+        try:
+            self.folder.delete(record)
+        except Exception:  # the disk that just failed may fail again; the index never named it
+            pass
+
+    def _write_failed(self, name: str, err: Exception) -> None:
+        detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        error = CheckpointWriteError(
+            self.folder.path(name), f"could not save the checkpoint ({detail}); the checkpoints kept before "
+            "are untouched", "free disk space or fix the folder's permissions")
+        if self.on_write_error == "raise":
+            raise error from err
+        print(f"tfckpt: {error.message}", file=sys.stderr)
+        if self.on_write_error == "stop":
+            self.model.stop_training = True
+
+    def _metadata(self, logs: Mapping, decision: Decision) -> dict:
+        return {
+            "reason": decision.reason,
+            "monitor": self.improvement.monitor if self.improvement else None,
+            "value": _finite_or_none(decision.value),
+            "metrics": {k: _finite_or_none(v) for k, v in logs.items() if isinstance(v, (int, float))},
+            "tfckpt_version": __version__,
+            "tensorflow_version": compat.tf.__version__,
+            "keras_version": compat.keras_version(),
+        }
+
+    def _state(self) -> dict:
+        return {
+            "callback": type(self).__name__,
+            "monitor": self.improvement.monitor if self.improvement else None,
+            "mode": self.improvement.mode if self.improvement else None,
+            "best_value": self.best_value,
+            "last_save_step": self._last_save_step,
+        }
+
+    def _say(self, message: str) -> None:
+        if self.verbose > 0:
+            print(message)
+
+
+def _finite_or_none(value) -> Optional[float]:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
