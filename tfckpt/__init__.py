@@ -16,7 +16,7 @@ from tfckpt.errors import TfckptError
 __version__ = "0.1.0"
 __all__ = ["BestCheckpoint", "PeriodicCheckpoint", "TfckptError", "__version__", "inspect_path", "read_index"]
 
-_LAZY = {"BestCheckpoint": "tfckpt.callbacks", "PeriodicCheckpoint": "tfckpt.callbacks"}
+_LAZY = {"BestCheckpoint": "tfckpt.callbacks.best", "PeriodicCheckpoint": "tfckpt.callbacks.periodic"}
 
 
 def __getattr__(name: str):

@@ -1,9 +1,19 @@
 """Keras callbacks that keep the best model and recent progress, crash-safely.
 
-Importing this package imports TensorFlow (``import tfckpt`` alone does not).
+The callbacks import TensorFlow when first used; the policies (``tfckpt.callbacks.policies``)
+and templates never do, so they can be tested and reused without it.
 """
 
-from tfckpt.callbacks.best import BestCheckpoint
-from tfckpt.callbacks.periodic import PeriodicCheckpoint
-
 __all__ = ["BestCheckpoint", "PeriodicCheckpoint"]
+
+
+def __getattr__(name: str):
+    if name == "BestCheckpoint":
+        from tfckpt.callbacks.best import BestCheckpoint
+
+        return BestCheckpoint
+    if name == "PeriodicCheckpoint":
+        from tfckpt.callbacks.periodic import PeriodicCheckpoint
+
+        return PeriodicCheckpoint
+    raise AttributeError(f"module 'tfckpt.callbacks' has no attribute {name!r}")

@@ -51,6 +51,7 @@ class CheckpointCallback(compat.Callback):
         self.resume = bool(resume)
         self.on_write_error = on_write_error
         self.verbose = int(verbose)
+        self.template.check(self._expected_metric_names(), allow_unknown=True)  # typos fail here, at once
         if not self.save_weights_only and not {"epoch", "step"} & set(self.template.fields):
             raise CallbackConfigError(
                 f"filename {filename!r} gives every save the same name; a full-state checkpoint is several "

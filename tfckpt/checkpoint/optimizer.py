@@ -22,6 +22,7 @@ from tfckpt.io.fs import FileSystem
 
 SLOT_MARKER = "/.OPTIMIZER_SLOT/"
 _NUMBERED_STATE = re.compile(r"^(?:.*/)?optimizer/_variables/\d+/")
+_UNIQUIFIER = re.compile(r"_\d+$")
 
 # slot names of the legacy optimizers -> optimizer kind (first match wins)
 _LEGACY_SLOTS = (
@@ -66,12 +67,15 @@ def kind_from_slot_names(slots: set[str]) -> str:
 
 def _kind_from_variable_names(full_names: list[str]) -> str:
     """``sgd`` or ``momentum``, ``adam``, ... from Keras 2.11+/3 optimizer variable names."""
-    prefixes = {name.split("/", 1)[0].replace("_", "").lower() for name in full_names if "/" in name}
+    # "sgd", "SGD", "rm_sprop", "adam_1" (the second optimizer made in a process) -> class key
+    prefixes = {_UNIQUIFIER.sub("", name.split("/", 1)[0]).replace("_", "").lower()
+                for name in full_names if "/" in name}
     for prefix in prefixes:
         kind = _CLASS_KINDS.get(prefix)
         if kind == "sgd":
-            has_momentum = any(n.endswith("_momentum") or "/m/" in n for n in full_names)
-            return "momentum" if has_momentum else "sgd"
+            # Keras 3 makes momentum variables only when momentum > 0; Keras 2.11+ always makes
+            # them ("SGD/m/..."), so its checkpoints cannot tell and say "sgd"
+            return "momentum" if any(n.endswith("_momentum") for n in full_names) else "sgd"
         if kind:
             return kind
     return "unknown"

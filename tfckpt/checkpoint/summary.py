@@ -24,7 +24,7 @@ TF1 = "tf1-name-based"
 KIND_LABELS = {
     TF2: "TF2 object-based", TF1: "TF1 name-based", "keras-h5": "Keras HDF5", "keras-archive": "Keras archive",
 }
-_BOOKKEEPING_ROOTS = {"step", "save_counter", "optimizer", "global_step", OBJECT_GRAPH_KEY}
+_BOOKKEEPING_ROOTS = {"step", "epoch", "save_counter", "optimizer", "global_step", OBJECT_GRAPH_KEY}
 _STEP_KEYS = (
     "step/.ATTRIBUTES/VARIABLE_VALUE",
     "optimizer/iter/.ATTRIBUTES/VARIABLE_VALUE",
@@ -32,6 +32,7 @@ _STEP_KEYS = (
     "optimizer/iterations/.ATTRIBUTES/VARIABLE_VALUE",
     "global_step",
 )
+_KERAS3_MODEL_WEIGHTS = "optimizer/_trainable_variables/"
 _SAVE_COUNTER_KEY = "save_counter/.ATTRIBUTES/VARIABLE_VALUE"
 _DAMAGED_FIX = "the data file is damaged; copy it again, or use an earlier checkpoint"
 
@@ -59,8 +60,11 @@ class CheckpointSummary:
 
     @property
     def holds_model(self) -> bool:
-        """False for saves with only bookkeeping (``step``, ``save_counter``, optimizer)."""
-        return any(root not in _BOOKKEEPING_ROOTS for root in self.roots)
+        """False for saves with only bookkeeping (``step``, ``save_counter``, optimizer state).
+        Keras 3 files a model's trainable weights under ``optimizer/_trainable_variables/``
+        (the shortest path to them), so those count as the model."""
+        return any(root not in _BOOKKEEPING_ROOTS for root in self.roots) or any(
+            name.startswith(_KERAS3_MODEL_WEIGHTS) for name, _, _ in self.tensors)
 
 
 def _roots(names) -> dict[str, int]:
