@@ -115,9 +115,8 @@ def test_unknown_template_metric_fails_at_the_first_epoch_end_not_later(keras, t
 def test_metric_name_with_slash_makes_no_folder(keras, tmp_path, callbacks_module):
     folder = tmp_path / "best"
     key = "DetectionBoxes_Precision/mAP"
-    fit(tiny_model(keras), [scripted_metric(keras, key, MAP),
-                            callbacks_module.BestCheckpoint(folder, monitor=key, filename="map-{" + key + ":.2f}-{epoch}",
-                                                            verbose=0)], epochs=len(MAP))
+    best = callbacks_module.BestCheckpoint(folder, monitor=key, filename="map-{" + key + ":.2f}-{epoch}", verbose=0)
+    fit(tiny_model(keras), [scripted_metric(keras, key, MAP), best], epochs=len(MAP))
     assert kept_names(folder) == ["map-0.50-4"]
     assert all(p.is_file() for p in folder.iterdir())
 
