@@ -158,3 +158,25 @@ def test_write_error_raises_by_default(keras, tmp_path, tfckpt_api):
     (folder / "ckpt-0001.index").mkdir()
     with pytest.raises(CheckpointWriteError, match="could not save the checkpoint"):
         fit(tiny_model(keras), [tfckpt_api.PeriodicCheckpoint(folder, verbose=0)], epochs=1)
+
+
+@pytest.mark.parametrize("periodic_first", [True, False])
+def test_the_newest_checkpoint_wins_whatever_the_callback_order(keras, tmp_path, tfckpt_api, periodic_first):
+    values = [0.5, 0.1, 0.2, 0.3]  # best stays at epoch 1; periodic reaches epoch 3
+    folders = tmp_path / "best", tmp_path / "last"
+
+    def callbacks(resume):
+        best = tfckpt_api.BestCheckpoint(folders[0], monitor="val_mAP", resume=resume, verbose=0)
+        last = tfckpt_api.PeriodicCheckpoint(folders[1], keep_last=1, resume=resume, verbose=0)
+        return [scripted_metric(keras, "val_mAP", values)] + ([last, best] if periodic_first else [best, last])
+
+    with pytest.raises(Interrupt):
+        fit(tiny_model(keras), callbacks(False) + [interrupt_at(keras, 3)], epochs=4)
+    epochs_run = []
+
+    class Recorder(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            epochs_run.append((epoch, int(self.model.optimizer.iterations.numpy())))
+
+    fit(tiny_model(keras, seed=3), [Recorder()] + callbacks(True), epochs=4)
+    assert epochs_run == [(3, 12)]

@@ -20,6 +20,7 @@ from tfckpt.callbacks.template import FilenameTemplate
 from tfckpt.callbacks.writers import H5WeightsWriter, TFCheckpointWriter
 
 WRITE_ERROR_ACTIONS = ("raise", "stop", "warn")
+_RESUMED_STEP = "_tfckpt_resumed_step"  # set on the model by the callback whose restore is newest
 
 
 class Decision:
@@ -125,6 +126,8 @@ class CheckpointCallback(compat.Callback):
 
     def on_train_end(self, logs=None) -> None:
         compat.clear_initial_epoch(self.model)
+        if hasattr(self.model, _RESUMED_STEP):
+            delattr(self.model, _RESUMED_STEP)
 
     # ---------------------------------------------------------------- helpers
     def _expected_metric_names(self) -> list[str]:
@@ -156,12 +159,17 @@ class CheckpointCallback(compat.Callback):
             self._say(f"{self.directory}: no whole checkpoint to resume from; starting afresh")
             return
         latest = max(whole, key=lambda r: (r.step, r.wall_time))
-        self._restore(latest)
         self.kept = whole
         self.best_value = index.get("best_value")
         self._last_save_step = index.get("last_save_step", latest.step)
-        compat.set_initial_epoch(self.model, latest.epoch)
         best = "" if self.best_value is None else f", best {self.improvement.monitor} {self.best_value:.4g}"
+        # several resuming callbacks (best + periodic): the most recent checkpoint wins, in any order
+        if latest.step <= getattr(self.model, _RESUMED_STEP, -1):
+            self._say(f"Resuming {self.directory}: its bookkeeping only (a later checkpoint was restored){best}")
+            return
+        self._restore(latest)
+        setattr(self.model, _RESUMED_STEP, latest.step)
+        compat.set_initial_epoch(self.model, latest.epoch)
         self._say(f"Resuming from {self.folder.path(latest.name)}: epoch {latest.epoch}, step {latest.step}{best}")
 
     def _unique_name(self, epochs_done: int, logs: Mapping) -> str:

@@ -32,6 +32,7 @@ _STEP_KEYS = (
     "optimizer/iterations/.ATTRIBUTES/VARIABLE_VALUE",
     "global_step",
 )
+# Keras 3 files a model's trainable weights here (the shortest path to them from the root)
 _KERAS3_MODEL_WEIGHTS = "optimizer/_trainable_variables/"
 _SAVE_COUNTER_KEY = "save_counter/.ATTRIBUTES/VARIABLE_VALUE"
 _DAMAGED_FIX = "the data file is damaged; copy it again, or use an earlier checkpoint"
@@ -60,15 +61,17 @@ class CheckpointSummary:
 
     @property
     def holds_model(self) -> bool:
-        """False for saves with only bookkeeping (``step``, ``save_counter``, optimizer state).
-        Keras 3 files a model's trainable weights under ``optimizer/_trainable_variables/``
-        (the shortest path to them), so those count as the model."""
-        return any(root not in _BOOKKEEPING_ROOTS for root in self.roots) or any(
-            name.startswith(_KERAS3_MODEL_WEIGHTS) for name, _, _ in self.tensors)
+        """False for saves with only bookkeeping (``step``, ``save_counter``, optimizer state)."""
+        return any(root not in _BOOKKEEPING_ROOTS for root in self.roots)
+
+
+def _root_of(name: str) -> str:
+    """The first path component; Keras 3's model weights filed under the optimizer count as model."""
+    return "model" if name.startswith(_KERAS3_MODEL_WEIGHTS) else name.split("/", 1)[0]
 
 
 def _roots(names) -> dict[str, int]:
-    counts = Counter(name.split("/", 1)[0] for name in names if name != OBJECT_GRAPH_KEY and SLOT_MARKER not in name)
+    counts = Counter(_root_of(name) for name in names if name != OBJECT_GRAPH_KEY and SLOT_MARKER not in name)
     return dict(sorted(counts.items()))
 
 
