@@ -274,3 +274,13 @@ def test_saved_model_folder_points_at_its_variables(capsys, tmp_path):
     assert code == 3
     assert one_error_line(err).endswith(
         f"this is a SavedModel; its weights are the checkpoint {tmp_path}/variables/variables")
+
+
+def test_temporaries_of_an_interrupted_save_are_a_note_not_a_checkpoint(capsys, ssd_copy):
+    leftover = ssd_copy / ".tfckpt-tmp-0123456789ab-ckpt-3.index"
+    leftover.write_bytes(b"partial")
+    code, out, _ = run(capsys, ssd_copy)
+    assert code == 0
+    assert "2 checkpoints" in out
+    assert (f"  note: {leftover}: 1 temporary file(s) of an interrupted save (not a checkpoint); tfckpt's "
+            "callbacks delete them when training starts again; deleting them by hand is safe\n") in out

@@ -5,6 +5,7 @@ crash-safe saves and Keras-style messages. Subclasses only decide *when* to save
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import sys
@@ -17,7 +18,8 @@ from tfckpt.callbacks.errors import CallbackConfigError, CheckpointWriteError, M
 from tfckpt.callbacks.folder import INDEX_NAME, CheckpointFolder, SavedCheckpoint
 from tfckpt.callbacks.policies import Improvement, Record, Retention
 from tfckpt.callbacks.template import FilenameTemplate
-from tfckpt.callbacks.writers import H5WeightsWriter, TFCheckpointWriter
+from tfckpt.callbacks.background import BackgroundWriter
+from tfckpt.callbacks.writers import AsyncTFCheckpointWriter, H5WeightsWriter, TFCheckpointWriter
 
 WRITE_ERROR_ACTIONS = ("raise", "stop", "warn")
 _RESUMED_STEP = "_tfckpt_resumed_step"  # set on the model by the callback whose restore is newest
@@ -38,7 +40,7 @@ class CheckpointCallback(compat.Callback):
 
     def __init__(self, directory, *, retention: Retention, improvement: Optional[Improvement],
                  filename: str, save_weights_only: bool, resume: bool, on_write_error: str,
-                 verbose: int) -> None:
+                 verbose: int, async_save: bool = False) -> None:
         super().__init__()
         if on_write_error not in WRITE_ERROR_ACTIONS:
             raise CallbackConfigError(
@@ -52,6 +54,11 @@ class CheckpointCallback(compat.Callback):
         self.resume = bool(resume)
         self.on_write_error = on_write_error
         self.verbose = int(verbose)
+        self.async_save = bool(async_save)
+        if self.async_save and self.save_weights_only:
+            raise CallbackConfigError(
+                "async_save=True writes full-state checkpoints in the background; .weights.h5 files are written "
+                "by Keras on the training thread", "pass save_weights_only=False, or async_save=False")
         self.template.check(self._expected_metric_names(), allow_unknown=True)  # typos fail here, at once
         if not self.save_weights_only and not {"epoch", "step"} & set(self.template.fields):
             raise CallbackConfigError(
@@ -62,6 +69,7 @@ class CheckpointCallback(compat.Callback):
         self.kept: list[SavedCheckpoint] = []
         self.best_value: Optional[float] = None
         self._writer = None
+        self._background = BackgroundWriter() if self.async_save else None
         self._owns_folder = False
         self._logs_checked = False
         self._step = 0
@@ -97,7 +105,7 @@ class CheckpointCallback(compat.Callback):
         self.folder.clean(kept)
         self.template.check(self._expected_metric_names(), allow_unknown=True)
         if self._writer is None:
-            self._writer = H5WeightsWriter(self.model) if self.save_weights_only else TFCheckpointWriter(self.model)
+            self._writer = self._make_writer()
         if index is not None and not self._owns_folder:
             self._resume_from(index)
         self._owns_folder = True
@@ -110,11 +118,15 @@ class CheckpointCallback(compat.Callback):
 
     def on_train_batch_end(self, batch, logs=None) -> None:
         self._step = self._epoch_start_step + int(batch) + 1
+        if self._background is not None:
+            self._background.check()
         decision = self._decide(self._epochs_done, logs or {}, at_epoch_end=False)
         if decision is not None:
             self._save(self._epochs_done, dict(logs or {}), decision)
 
     def on_epoch_end(self, epoch, logs=None) -> None:
+        if self._background is not None:
+            self._background.check()
         logs = dict(logs or {})
         if not self._logs_checked:
             self._check_logs(logs)
@@ -125,11 +137,19 @@ class CheckpointCallback(compat.Callback):
             self._save(epoch + 1, logs, decision)
 
     def on_train_end(self, logs=None) -> None:
+        """Everything is on disk before ``fit`` returns."""
+        if self._background is not None:
+            self._background.wait()
         compat.clear_initial_epoch(self.model)
         if hasattr(self.model, _RESUMED_STEP):
             delattr(self.model, _RESUMED_STEP)
 
     # ---------------------------------------------------------------- helpers
+    def _make_writer(self):
+        if self.save_weights_only:
+            return H5WeightsWriter(self.model)
+        return AsyncTFCheckpointWriter(self.model) if self.async_save else TFCheckpointWriter(self.model)
+
     def _expected_metric_names(self) -> list[str]:
         names = ["loss", "val_loss"]
         if self.improvement is not None:
@@ -180,32 +200,50 @@ class CheckpointCallback(compat.Callback):
         return name
 
     def _save(self, epochs_done: int, logs: Mapping, decision: Decision) -> None:
+        """Snapshot on this thread; write and do the bookkeeping here or in the background."""
         name = self._unique_name(epochs_done, logs)
-        now = time.time()
-        best_before, last_before = self.best_value, self._last_save_step
+        step, now = self._step, time.time()
+        rollback = (self.best_value, self._last_save_step, self._last_save_time)
+        if self.improvement is not None and self.improvement.is_improvement(decision.value, self.best_value):
+            self.best_value = decision.value
+        self._last_save_step, self._last_save_time = step, now
+        try:
+            job = self._writer.prepare(self.directory, name, epochs_done, step)
+        except Exception as err:  # disk full, permissions, a vanished bucket: keep what was kept
+            self._undo(rollback)
+            self._write_failed(name, err)
+            return
+        finish = functools.partial(self._finish_save, job, name, epochs_done, step, now, dict(logs), decision,
+                                   rollback)
+        if self._background is not None:
+            self._background.submit(finish)
+        else:
+            finish()
+
+    def _finish_save(self, job, name: str, epochs_done: int, step: int, now: float, logs: dict,
+                     decision: Decision, rollback: tuple) -> None:
         record = None
         try:
-            files = self._writer.write(self.directory, name, epochs_done, self._step)
+            files = job()
             record = SavedCheckpoint(name=name, format=self._writer.format, files=files, epoch=epochs_done,
-                                     step=self._step, wall_time=now, value=decision.value)
+                                     step=step, wall_time=now, value=decision.value)
             self.folder.write_sidecar(record, self._metadata(logs, decision))
             kept, dropped = self._retain(record)
-            if self.improvement is not None and self.improvement.is_improvement(decision.value, self.best_value):
-                self.best_value = decision.value
-            self._last_save_step = self._step
             self.folder.commit(kept, self._state())  # from here on the new checkpoint is official
-        except Exception as err:  # disk full, permissions, a vanished bucket: keep what was kept
-            self.best_value, self._last_save_step = best_before, last_before
+        except Exception as err:
+            self._undo(rollback)
             if record is not None and record.name not in {r.name for r in self.kept}:
                 self._discard(record)
             self._write_failed(name, err)
             return
         self.kept = kept
-        self._last_save_time = now
         for old in dropped:
             self.folder.delete(old)
         saved_to = self.folder.path(files[0] if record.format == "h5" else name)
         self._say(decision.message.replace("{path}", saved_to))
+
+    def _undo(self, rollback: tuple) -> None:
+        self.best_value, self._last_save_step, self._last_save_time = rollback
 
     def _retain(self, record: SavedCheckpoint) -> tuple[list[SavedCheckpoint], list[SavedCheckpoint]]:
         """Split the kept checkpoints plus ``record`` into (kept, to delete), with reasons set."""

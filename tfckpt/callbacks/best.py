@@ -41,6 +41,9 @@ class BestCheckpoint(CheckpointCallback):
         on_write_error: ``"raise"``, ``"stop"`` (end training cleanly) or ``"warn"`` (go on) when
             a save fails; what was kept stays intact either way. Defaults to ``"raise"``.
         verbose: 1 prints a line per save, 0 is silent. Defaults to ``1``.
+        async_save: write in a background thread; training waits only for a copy-on-write
+            snapshot of the variables. Errors surface at the next epoch end, and every write is
+            finished before ``fit`` returns. Full-state checkpoints only. Defaults to ``False``.
 
     Example:
         >>> model.fit(x, y, validation_data=(vx, vy), epochs=20, callbacks=[
@@ -52,7 +55,7 @@ class BestCheckpoint(CheckpointCallback):
                  min_delta: float = 0.0, keep_best: int = 1, keep_last: int = 0,
                  keep_every_hours: Optional[float] = None, check_every_epochs: int = 1,
                  save_weights_only: bool = False, filename: str = "best-{epoch:04d}", resume: bool = False,
-                 on_write_error: str = "raise", verbose: int = 1) -> None:
+                 on_write_error: str = "raise", verbose: int = 1, async_save: bool = False) -> None:
         if isinstance(check_every_epochs, bool) or not isinstance(check_every_epochs, int) or check_every_epochs < 1:
             raise CallbackConfigError(
                 f"check_every_epochs must be a whole number >= 1. Received: check_every_epochs={check_every_epochs!r}")
@@ -63,7 +66,7 @@ class BestCheckpoint(CheckpointCallback):
             retention=Retention(keep_best=keep_best, keep_last=keep_last, keep_every_hours=keep_every_hours),
             improvement=Improvement(monitor=monitor, mode=mode, min_delta=min_delta, threshold=threshold),
             filename=filename, save_weights_only=save_weights_only, resume=resume,
-            on_write_error=on_write_error, verbose=verbose)
+            on_write_error=on_write_error, verbose=verbose, async_save=async_save)
         self.check_every_epochs = check_every_epochs
 
     def _decide(self, epochs_done: int, logs: Mapping, at_epoch_end: bool) -> Optional[Decision]:

@@ -76,3 +76,12 @@ def optimizer_iterations(model) -> int:
     optimizer = getattr(model, "optimizer", None)
     iterations = getattr(optimizer, "iterations", None)
     return int(iterations.numpy()) if iterations is not None else 0
+
+
+def variable_count(model) -> tuple[int, int]:
+    """How many variables the model and its optimizer have: a cheap sign the structure changed."""
+    optimizer = getattr(model, "optimizer", None)
+    optimizer_variables = getattr(optimizer, "variables", ()) if optimizer is not None else ()
+    if callable(optimizer_variables):  # legacy optimizers: a method
+        optimizer_variables = optimizer_variables()
+    return len(model.weights), len(optimizer_variables)

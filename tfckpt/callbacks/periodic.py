@@ -25,7 +25,7 @@ class PeriodicCheckpoint(CheckpointCallback):
         keep_every_hours: also keep one save per this many hours. Defaults to ``None``.
         monitor, mode: the metric ``keep_best`` ranks by (see :class:`BestCheckpoint`).
             Defaults to ``None`` and ``"auto"``.
-        save_weights_only, resume, on_write_error, verbose: as in :class:`BestCheckpoint`.
+        save_weights_only, resume, on_write_error, verbose, async_save: as in :class:`BestCheckpoint`.
         filename: name template. Defaults to ``"ckpt-{epoch:04d}"`` (``"ckpt-{step}"`` with
             ``every_steps`` or ``every_minutes``).
 
@@ -39,7 +39,7 @@ class PeriodicCheckpoint(CheckpointCallback):
                  every_minutes: Optional[float] = None, keep_last: int = 3, keep_best: int = 0,
                  keep_every_hours: Optional[float] = None, monitor: Optional[str] = None, mode: str = "auto",
                  save_weights_only: bool = False, filename: Optional[str] = None, resume: bool = False,
-                 on_write_error: str = "raise", verbose: int = 1) -> None:
+                 on_write_error: str = "raise", verbose: int = 1, async_save: bool = False) -> None:
         if every_epochs is None and every_steps is None and every_minutes is None:
             every_epochs = 1
         self.schedule = SaveSchedule(every_epochs=every_epochs, every_steps=every_steps, every_minutes=every_minutes)
@@ -53,7 +53,7 @@ class PeriodicCheckpoint(CheckpointCallback):
             retention=Retention(keep_best=keep_best, keep_last=keep_last, keep_every_hours=keep_every_hours),
             improvement=Improvement(monitor=monitor, mode=mode) if monitor is not None else None,
             filename=filename, save_weights_only=save_weights_only, resume=resume,
-            on_write_error=on_write_error, verbose=verbose)
+            on_write_error=on_write_error, verbose=verbose, async_save=async_save)
 
     def _needs_batch_hooks(self) -> bool:
         return self.schedule.needs_batch_hooks

@@ -10,6 +10,11 @@ Two formats:
 
 Data files are renamed before the ``.index`` file, so a checkpoint becomes visible only when
 all of it is in place.
+
+Each writer's :meth:`prepare` runs on the training thread and returns a job that finishes the
+write. For the synchronous writers the job does all of it; for :class:`AsyncTFCheckpointWriter`
+``prepare`` only takes a copy-on-write snapshot of every variable (milliseconds) and the job,
+run on a background thread, writes the snapshot.
 """
 
 from __future__ import annotations
@@ -18,7 +23,12 @@ import os
 import shutil
 import tempfile
 
-from tfckpt.callbacks.compat import tf
+from typing import Callable
+
+from tfckpt.callbacks.compat import tf, variable_count
+from tfckpt.checkpoint.index import OBJECT_GRAPH_KEY, read_index
+from tfckpt.checkpoint.protos import TrackableObjectGraph
+from tfckpt.checkpoint.shards import read_string_scalar
 from tfckpt.io.atomic import remove, replace, temporary_name
 from tfckpt.io.fs import filesystem_for, has_scheme, join
 
@@ -36,30 +46,96 @@ class TFCheckpointWriter:
             parts["optimizer"] = model.optimizer
         self.checkpoint = tf.train.Checkpoint(**parts)
 
+    def prepare(self, folder: str, name: str, epoch: int, step: int) -> Callable[[], list[str]]:
+        return lambda: self.write(folder, name, epoch, step)
+
     def write(self, folder: str, name: str, epoch: int, step: int) -> list[str]:
         """Write ``folder/name`` and return the file names it consists of."""
         self.epoch.assign(epoch)
         self.step.assign(step)
-        temporary = temporary_name(name)
-        temporary_prefix = join(folder, temporary)
-        try:
-            self.checkpoint.write(temporary_prefix)
-            fs = filesystem_for(folder)
-            data_files = [n for n in fs.listdir(folder) if n.startswith(temporary + ".data-")]
-            final_names = []
-            for data_name in data_files:
-                final = name + data_name[len(temporary):]
-                replace(join(folder, data_name), join(folder, final))
-                final_names.append(final)
-            replace(temporary_prefix + ".index", join(folder, name + ".index"))
-            return [name + ".index"] + final_names
-        except BaseException:
-            remove_temporary_checkpoint(folder, temporary)
-            raise
+        return _write_then_rename(folder, name, lambda prefix: self.checkpoint.write(prefix))
 
     def restore(self, prefix: str) -> None:
         """Load a checkpoint this writer wrote; every saved value must find its variable."""
         self.checkpoint.read(prefix).assert_existing_objects_matched()
+
+
+class AsyncTFCheckpointWriter(TFCheckpointWriter):
+    """Like :class:`TFCheckpointWriter`, but the training thread only snapshots the variables.
+
+    The first save (and any save after the set of variables changed) is written normally; it
+    shows which checkpoint key belongs to which variable, and the object graph to write with
+    them. Later saves copy every variable with ``tf.identity`` (copy-on-write: the copy keeps
+    the old values while training goes on) and write the copies with ``SaveV2``, plus that
+    object graph, so the result is an ordinary object-based checkpoint.
+    """
+
+    def __init__(self, model, include_optimizer: bool = True) -> None:
+        super().__init__(model, include_optimizer)
+        self.model = model
+        self._plan = None
+
+    def prepare(self, folder: str, name: str, epoch: int, step: int) -> Callable[[], list[str]]:
+        self.epoch.assign(epoch)
+        self.step.assign(step)
+        if self._plan is None or self._plan.signature != variable_count(self.model):
+            files = self.write(folder, name, epoch, step)
+            self._plan = _SnapshotPlan.from_checkpoint(self.checkpoint, join(folder, name), variable_count(self.model))
+            return lambda: files
+        plan = self._plan
+        snapshot = [tf.identity(variable) for variable in plan.variables]
+        return lambda: _write_then_rename(folder, name, lambda prefix: plan.save(prefix, snapshot))
+
+
+class _SnapshotPlan:
+    """Checkpoint keys, the variables they hold, and the object graph bytes of one structure."""
+
+    def __init__(self, keys, variables, graph: bytes, signature) -> None:
+        self.keys, self.variables, self.graph, self.signature = keys, variables, graph, signature
+
+    @classmethod
+    def from_checkpoint(cls, checkpoint, prefix: str, signature) -> "_SnapshotPlan":
+        """Pair each saved key with its variable: the object graph's node ``i`` is the ``i``-th
+        object of the same breadth-first walk that ``tf.train.TrackableView`` makes."""
+        index = read_index(prefix)
+        graph_bytes = read_string_scalar(index, OBJECT_GRAPH_KEY)
+        nodes = TrackableObjectGraph.FromString(graph_bytes).nodes
+        objects = tf.train.TrackableView(checkpoint).descendants()
+        if len(objects) != len(nodes):
+            raise RuntimeError("tfckpt: the object graph does not match the objects; cannot save in the background")
+        keys, variables = [], []
+        for node, obj in zip(nodes, objects):
+            for attribute in node.attributes:
+                entry = index.entries[attribute.checkpoint_key]
+                if attribute.name != "VARIABLE_VALUE" or tuple(obj.shape) != entry.shape:
+                    raise RuntimeError(f"tfckpt: cannot save {attribute.checkpoint_key} in the background")
+                keys.append(attribute.checkpoint_key)
+                variables.append(obj)
+        return cls(keys, variables, graph_bytes, signature)
+
+    def save(self, prefix: str, snapshot: list) -> None:
+        names = self.keys + [OBJECT_GRAPH_KEY]
+        tf.raw_ops.SaveV2(prefix=prefix, tensor_names=names, shape_and_slices=[""] * len(names),
+                          tensors=snapshot + [tf.constant(self.graph)])
+
+
+def _write_then_rename(folder: str, name: str, write: Callable[[str], object]) -> list[str]:
+    """Call ``write(temporary prefix)``, then rename data files and, last, the index."""
+    temporary = temporary_name(name)
+    temporary_prefix = join(folder, temporary)
+    try:
+        write(temporary_prefix)
+        fs = filesystem_for(folder)
+        final_names = []
+        for data_name in (n for n in fs.listdir(folder) if n.startswith(temporary + ".data-")):
+            final = name + data_name[len(temporary):]
+            replace(join(folder, data_name), join(folder, final))
+            final_names.append(final)
+        replace(temporary_prefix + ".index", join(folder, name + ".index"))
+        return [name + ".index"] + final_names
+    except BaseException:
+        remove_temporary_checkpoint(folder, temporary)
+        raise
 
 
 class H5WeightsWriter:
@@ -69,6 +145,9 @@ class H5WeightsWriter:
 
     def __init__(self, model) -> None:
         self.model = model
+
+    def prepare(self, folder: str, name: str, epoch: int, step: int) -> Callable[[], list[str]]:
+        return lambda: self.write(folder, name, epoch, step)
 
     def write(self, folder: str, name: str, epoch: int, step: int) -> list[str]:
         final = name + ".weights.h5"

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from tfckpt.checkpoint.problems import Problem
 from tfckpt.checkpoint.state import STATE_FILE_NAME, StateFile, parse_state
 from tfckpt.errors import CheckpointNotFoundError
+from tfckpt.io.atomic import TEMP_MARKER
 from tfckpt.io.fs import FileSystem, filesystem_for, has_scheme, join
 
 KERAS_SUFFIXES = (".weights.h5", ".keras", ".h5", ".hdf5")
@@ -110,6 +111,14 @@ def _resolve_listed(listed: str, folder: str, fs: FileSystem, on_disk: set[str],
 def _discover_folder(folder: str, fs: FileSystem) -> Discovery:
     names = fs.listdir(folder)
     found = Discovery(folder=folder)
+    leftovers = [n for n in names if TEMP_MARKER in n]
+    if leftovers:
+        found.problems.append(Problem(
+            "interrupted-save", join(folder, leftovers[0]),
+            f"{len(leftovers)} temporary file(s) of an interrupted save (not a checkpoint)",
+            "tfckpt's callbacks delete them when training starts again; deleting them by hand is safe",
+            severity="note"))
+        names = [n for n in names if TEMP_MARKER not in n]
     on_disk = [join(folder, n[: -len(".index")]) for n in names if n.endswith(".index")]
     found.keras_files = [join(folder, n) for n in names if n.endswith(KERAS_SUFFIXES)]
     state_path = join(folder, STATE_FILE_NAME)
