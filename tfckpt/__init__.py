@@ -14,13 +14,16 @@ from tfckpt.checkpoint.inspect import inspect_path
 from tfckpt.errors import TfckptError
 
 __version__ = "0.1.0"
-__all__ = ["BestCheckpoint", "PeriodicCheckpoint", "TfckptError", "__version__", "inspect_path", "read_index"]
+__all__ = ["BestCheckpoint", "ConfigError", "PeriodicCheckpoint", "PipelineConfig", "TfckptError", "__version__",
+           "inspect_path", "load_label_map", "load_pipeline_config", "parse_pipeline_config", "read_index"]
 
-_LAZY = {"BestCheckpoint": "tfckpt.callbacks.best", "PeriodicCheckpoint": "tfckpt.callbacks.periodic"}
+_LAZY = {"BestCheckpoint": "tfckpt.callbacks.best", "PeriodicCheckpoint": "tfckpt.callbacks.periodic",
+         **dict.fromkeys(["ConfigError", "PipelineConfig", "load_label_map", "load_pipeline_config",
+                          "parse_pipeline_config"], "tfckpt.pipeline")}
 
 
 def __getattr__(name: str):
-    """Import the callbacks (and with them TensorFlow) only when they are first used."""
+    """Import the callbacks (and with them TensorFlow) and the config parser only when first used."""
     if name in _LAZY:
         import importlib
 
