@@ -14,10 +14,12 @@ from tfckpt.checkpoint.inspect import inspect_path
 from tfckpt.errors import TfckptError
 
 __version__ = "0.1.0"
-__all__ = ["BestCheckpoint", "ConfigError", "PeriodicCheckpoint", "PipelineConfig", "TfckptError", "__version__",
-           "inspect_path", "load_label_map", "load_pipeline_config", "parse_pipeline_config", "read_index"]
+__all__ = ["BestCheckpoint", "ConfigError", "EarlyStoppingRestore", "PeriodicCheckpoint", "PipelineConfig",
+           "TfckptError", "__version__", "inspect_path", "load_label_map", "load_pipeline_config",
+           "parse_pipeline_config", "read_index"]
 
 _LAZY = {"BestCheckpoint": "tfckpt.callbacks.best", "PeriodicCheckpoint": "tfckpt.callbacks.periodic",
+         "EarlyStoppingRestore": "tfckpt.callbacks.early_stopping",
          **dict.fromkeys(["ConfigError", "PipelineConfig", "load_label_map", "load_pipeline_config",
                           "parse_pipeline_config"], "tfckpt.pipeline")}
 

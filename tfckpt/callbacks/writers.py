@@ -59,6 +59,10 @@ class TFCheckpointWriter:
         """Load a checkpoint this writer wrote; every saved value must find its variable."""
         self.checkpoint.read(prefix).assert_existing_objects_matched()
 
+    def restore_weights(self, prefix: str) -> None:
+        """Load only the model's weights (not the optimizer, not the counters)."""
+        tf.train.Checkpoint(model=self.checkpoint.model).read(prefix).expect_partial()
+
 
 class AsyncTFCheckpointWriter(TFCheckpointWriter):
     """Like :class:`TFCheckpointWriter`, but the training thread only snapshots the variables.
@@ -165,6 +169,9 @@ class H5WeightsWriter:
             remove(temporary)
             raise
         return [final]
+
+    def restore_weights(self, path: str) -> None:
+        self.restore(path)
 
     def restore(self, path: str) -> None:
         if has_scheme(path):
