@@ -15,11 +15,12 @@ from tfckpt.errors import TfckptError
 
 __version__ = "0.1.0"
 __all__ = ["BestCheckpoint", "ConfigError", "EarlyStoppingRestore", "PeriodicCheckpoint", "PipelineConfig",
-           "TfckptError", "__version__", "inspect_path", "load_label_map", "load_pipeline_config",
-           "parse_pipeline_config", "read_index"]
+           "RestoreMismatchError", "TfckptError", "__version__", "inspect_path", "load_label_map",
+           "load_pipeline_config", "parse_pipeline_config", "read_index", "restore"]
 
 _LAZY = {"BestCheckpoint": "tfckpt.callbacks.best", "PeriodicCheckpoint": "tfckpt.callbacks.periodic",
          "EarlyStoppingRestore": "tfckpt.callbacks.early_stopping",
+         "restore": "tfckpt.restoring", "RestoreMismatchError": "tfckpt.restoring",
          **dict.fromkeys(["ConfigError", "PipelineConfig", "load_label_map", "load_pipeline_config",
                           "parse_pipeline_config"], "tfckpt.pipeline")}
 
