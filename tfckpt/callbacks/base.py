@@ -70,6 +70,7 @@ class CheckpointCallback(compat.Callback):
         self.best_value: Optional[float] = None
         self._writer = None
         self._background = BackgroundWriter() if self.async_save else None
+        self._is_writer, self._scratch = True, ""
         self._owns_folder = False
         self._logs_checked = False
         self._step = 0
@@ -96,13 +97,18 @@ class CheckpointCallback(compat.Callback):
 
     # ---------------------------------------------------------------- training hooks
     def on_train_begin(self, logs=None) -> None:
+        self._is_writer, worker_id = compat.writer_role(self.model)
+        self._scratch = self.folder.path(f".tfckpt-tmp-worker-{worker_id}")
+        if compat.is_multi_worker(self.model):
+            self._check_multi_worker()
         index = self.folder.read_index()
         if index is not None and not self._owns_folder and not self.resume:
             raise CallbackConfigError(
                 f"{self.directory} already holds checkpoints of an earlier run ({INDEX_NAME})",
                 "pass resume=True to continue that run, or give this run its own folder")
         kept = index["kept"] if index else []
-        self.folder.clean(kept)
+        if self._is_writer:
+            self.folder.clean(kept)
         self.template.check(self._expected_metric_names(), allow_unknown=True)
         if self._writer is None:
             self._writer = self._make_writer()
@@ -199,14 +205,38 @@ class CheckpointCallback(compat.Callback):
             name = f"{name}-step{self._step}"
         return name
 
+    def _check_multi_worker(self) -> None:
+        """Every worker must make the same save decisions, or a collective save deadlocks."""
+        if self.async_save:
+            raise CallbackConfigError("async_save=True is not supported with MultiWorkerMirroredStrategy",
+                                      "pass async_save=False")
+        if getattr(self, "schedule", None) is not None and self.schedule.every_minutes is not None:
+            raise CallbackConfigError(
+                "every_minutes is not supported with MultiWorkerMirroredStrategy: workers' clocks differ, and "
+                "a save some workers skip would hang the others", "use every_steps or every_epochs")
+
+    def _save_as_follower(self, epochs_done: int) -> None:
+        """A non-chief worker's part in a save: write to its scratch folder, then delete it."""
+        from tfckpt.callbacks.writers import remove_tree
+        from tfckpt.io.atomic import makedirs
+
+        makedirs(self._scratch)
+        try:
+            self._writer.prepare(self._scratch, "ckpt", epochs_done, self._step)()
+        finally:
+            remove_tree(self._scratch)
+
     def _save(self, epochs_done: int, logs: Mapping, decision: Decision) -> None:
         """Snapshot on this thread; write and do the bookkeeping here or in the background."""
-        name = self._unique_name(epochs_done, logs)
         step, now = self._step, time.time()
         rollback = (self.best_value, self._last_save_step, self._last_save_time)
         if self.improvement is not None and self.improvement.is_improvement(decision.value, self.best_value):
             self.best_value = decision.value
-        self._last_save_step, self._last_save_time = step, now
+        self._last_save_step, self._last_save_time = step, now  # on every worker: same decisions next time
+        if not self._is_writer:
+            self._save_as_follower(epochs_done)
+            return
+        name = self._unique_name(epochs_done, logs)
         try:
             job = self._writer.prepare(self.directory, name, epochs_done, step)
         except Exception as err:  # disk full, permissions, a vanished bucket: keep what was kept
@@ -293,7 +323,7 @@ class CheckpointCallback(compat.Callback):
         }
 
     def _say(self, message: str) -> None:
-        if self.verbose > 0:
+        if self.verbose > 0 and self._is_writer:
             print(message)
 
 

@@ -85,3 +85,24 @@ def variable_count(model) -> tuple[int, int]:
     if callable(optimizer_variables):  # legacy optimizers: a method
         optimizer_variables = optimizer_variables()
     return len(model.weights), len(optimizer_variables)
+
+
+def writer_role(model) -> tuple[bool, int]:
+    """``(writes final files, worker id)`` under the model's distribution strategy.
+
+    Only the chief writes checkpoints others can see; under ``MultiWorkerMirroredStrategy``
+    every other worker still takes part in each save (reading mirrored and sync-on-read
+    variables is collective) and writes to a scratch folder that is deleted at once.
+    """
+    strategy = getattr(model, "distribute_strategy", None) or tf.distribute.get_strategy()
+    extended = strategy.extended
+    resolver = getattr(strategy, "cluster_resolver", None)
+    task_id = getattr(resolver, "task_id", None) if resolver is not None else None
+    return bool(getattr(extended, "should_checkpoint", True)), int(task_id or 0)
+
+
+def is_multi_worker(model) -> bool:
+    strategy = getattr(model, "distribute_strategy", None) or tf.distribute.get_strategy()
+    resolver = getattr(strategy, "cluster_resolver", None)
+    spec = resolver.cluster_spec().as_dict() if resolver is not None else {}
+    return sum(len(tasks) for kind, tasks in spec.items() if kind in ("chief", "worker")) > 1

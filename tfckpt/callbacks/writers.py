@@ -183,6 +183,15 @@ class H5WeightsWriter:
             self.model.load_weights(path)
 
 
+def remove_tree(path: str) -> None:
+    """Delete a folder and everything in it; a folder that is not there is fine."""
+    if has_scheme(path):
+        if tf.io.gfile.exists(path):
+            tf.io.gfile.rmtree(path)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def remove_temporary_checkpoint(folder: str, temporary: str) -> None:
     """Delete every file and folder that starts with ``temporary`` (TensorFlow also makes a
     ``<prefix>_temp`` folder while it writes)."""
@@ -191,6 +200,6 @@ def remove_temporary_checkpoint(folder: str, temporary: str) -> None:
         if entry.startswith(temporary):
             path = join(folder, entry)
             if fs.isdir(path):
-                tf.io.gfile.rmtree(path) if has_scheme(path) else shutil.rmtree(path, ignore_errors=True)
+                remove_tree(path)
             else:
                 remove(path)
