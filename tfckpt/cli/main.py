@@ -13,7 +13,7 @@ import argparse
 import sys
 
 from tfckpt import __version__
-from tfckpt.cli import demo_command, inspect_command
+from tfckpt.cli import demo_command, diff_command, inspect_command, validate_command
 from tfckpt.errors import TfckptError
 
 EXIT_CODES_HELP = """exit codes:
@@ -36,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     inspect_command.add_parser(commands, EXIT_CODES_HELP)
+    validate_command.add_parser(commands, EXIT_CODES_HELP)
     demo_command.add_parser(commands, EXIT_CODES_HELP)
+    diff_command.add_parser(commands, EXIT_CODES_HELP)
     return parser
 
 

@@ -1,0 +1,34 @@
+"""The one list of rules ``validate`` runs, in order, and the function that runs them.
+
+A rule is a pure function ``(ValidationInput) -> list[Finding]``: it reads no file (everything is
+gathered first, by :mod:`tfckpt.validate.gather`). A new check is one more function in one of the
+``rules_*`` modules and one more entry in its ``RULES``.
+
+Example:
+    >>> len(RULES) == len(set(RULES))
+    True
+"""
+
+from __future__ import annotations
+
+from typing import Callable, List, Sequence, Tuple
+
+from tfckpt.validate import rules_config, rules_paths, rules_restore
+from tfckpt.validate.findings import Finding, severity_rank
+from tfckpt.validate.inputs import ValidationInput
+
+Rule = Callable[[ValidationInput], List[Finding]]
+
+RULES: Tuple[Rule, ...] = (*rules_paths.RULES, *rules_restore.RULES, *rules_config.RULES)
+
+
+def run_rules(data: ValidationInput, rules: Sequence[Rule] = RULES) -> Tuple[Finding, ...]:
+    """Every finding of every rule: errors first, then warnings, then info. Within each, those about
+    the config come first, by line; then those about other files, in rule order."""
+    found = [finding for rule in rules for finding in rule(data)]
+
+    def order(finding: Finding) -> tuple:
+        in_config = finding.file == data.config.file
+        return severity_rank(finding), not in_config, (finding.line or 0) if in_config else 0
+
+    return tuple(sorted(found, key=order))
