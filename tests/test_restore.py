@@ -146,3 +146,17 @@ def test_report_as_text_and_dict(keras, saved, api):
     assert text.startswith(f"{prefix} -> Sequential: 4 matched, 0 missing, ")
     data = report.to_dict()
     assert data["assigned"] is True and len(data["matched"]) == 4 and "by_module" in data
+
+
+def test_dtype_mismatch_is_reported_and_changes_nothing(keras, saved, api):
+    _, prefix = saved
+    keras.utils.set_random_seed(2)
+    target = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu", dtype="float64"),
+                               keras.layers.Dense(1)])
+    before = [w.copy() for w in target.get_weights()]
+    with pytest.raises(api.RestoreMismatchError) as caught:
+        api.restore(target, prefix)
+    assert same(target.get_weights(), before)
+    dtypes = [d for *_, d in caught.value.report.mismatched]
+    assert dtypes == [" (float32 vs float64)"] * 2
+    assert "(float32 vs float64)" in str(caught.value.report)

@@ -161,3 +161,17 @@ def test_hooks_with_scripted_logs_and_no_fit(keras, tmp_path, callbacks_module):
     best.on_train_end()
     assert best.best_value == 0.4
     assert kept_names(tmp_path / "b") == ["best-0005"]
+
+
+def test_checked_every_n_steps_on_the_batch_logs(keras, tmp_path, callbacks_module, capsys):
+    folder = tmp_path / "steps"
+    best = callbacks_module.BestCheckpoint(folder, monitor="loss", check_every_steps=2, keep_best=1,
+                                           filename="best-{step:03d}")
+    fit(tiny_model(keras), [best], epochs=2)  # 4 steps an epoch
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["Step 2", "Step 4", "Step 6", "Step 8"]
+    assert lines[0].startswith("Step 2: loss improved from inf to ")
+    [kept] = kept_names(folder)
+    assert kept == f"best-{index_of(folder)['kept'][0]['step']:03d}"
+    printed = [float(line.split(" to ")[1].split(",")[0]) for line in lines if "improved" in line]
+    assert index_of(folder)["best_value"] == pytest.approx(min(printed), rel=1e-4)

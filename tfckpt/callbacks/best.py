@@ -31,6 +31,8 @@ class BestCheckpoint(CheckpointCallback):
         keep_last: also keep the most recent saves. Defaults to ``0``.
         keep_every_hours: also keep one save per this many hours. Defaults to ``None``.
         check_every_epochs: compare every N epochs (for costly validation). Defaults to ``1``.
+        check_every_steps: compare every N training steps instead, on the batch logs (training
+            metrics such as ``loss``; ``val_`` metrics exist only at epoch ends). Defaults to ``None``.
         save_weights_only: write ``NAME.weights.h5`` (for ``model.load_weights``) instead of the
             full training state (model, optimizer, epoch, step: what ``resume`` needs).
             Defaults to ``False``.
@@ -54,11 +56,16 @@ class BestCheckpoint(CheckpointCallback):
     def __init__(self, directory, monitor: str = "val_loss", mode: str = "auto", threshold: Optional[float] = None,
                  min_delta: float = 0.0, keep_best: int = 1, keep_last: int = 0,
                  keep_every_hours: Optional[float] = None, check_every_epochs: int = 1,
+                 check_every_steps: Optional[int] = None,
                  save_weights_only: bool = False, filename: str = "best-{epoch:04d}", resume: bool = False,
                  on_write_error: str = "raise", verbose: int = 1, async_save: bool = False) -> None:
         if isinstance(check_every_epochs, bool) or not isinstance(check_every_epochs, int) or check_every_epochs < 1:
             raise CallbackConfigError(
                 f"check_every_epochs must be a whole number >= 1. Received: check_every_epochs={check_every_epochs!r}")
+        if check_every_steps is not None and (isinstance(check_every_steps, bool) or
+                                              not isinstance(check_every_steps, int) or check_every_steps < 1):
+            raise CallbackConfigError(
+                f"check_every_steps must be a whole number >= 1. Received: check_every_steps={check_every_steps!r}")
         if isinstance(keep_best, bool) or not isinstance(keep_best, int) or keep_best < 1:
             raise CallbackConfigError(f"keep_best must be a whole number >= 1. Received: keep_best={keep_best!r}")
         super().__init__(
@@ -68,22 +75,36 @@ class BestCheckpoint(CheckpointCallback):
             filename=filename, save_weights_only=save_weights_only, resume=resume,
             on_write_error=on_write_error, verbose=verbose, async_save=async_save)
         self.check_every_epochs = check_every_epochs
+        self.check_every_steps = check_every_steps
+
+    def _needs_batch_hooks(self) -> bool:
+        return self.check_every_steps is not None
 
     def _decide(self, epochs_done: int, logs: Mapping, at_epoch_end: bool) -> Optional[Decision]:
-        if not at_epoch_end or epochs_done % self.check_every_epochs:
+        if self.check_every_steps is not None:
+            if at_epoch_end or self._step % self.check_every_steps:
+                return None
+            if self.improvement.monitor not in logs:
+                self._check_logs(logs)  # raises, listing the batch logs' keys
+            where = f"Step {self._step}"
+        elif not at_epoch_end or epochs_done % self.check_every_epochs:
             return None
+        else:
+            where = f"Epoch {epochs_done}"
+        return self._compare(where, float(logs[self.improvement.monitor]))
+
+    def _compare(self, where: str, value: float) -> Optional[Decision]:
         gate = self.improvement
-        value = float(logs[gate.monitor])
         if gate.is_improvement(value, self.best_value):
             before = self.best_value if self.best_value is not None else (-math.inf if gate.mode == "max" else math.inf)
-            return Decision("improved", value, f"Epoch {epochs_done}: {gate.monitor} improved from "
+            return Decision("improved", value, f"{where}: {gate.monitor} improved from "
                                                f"{before:.5g} to {value:.5g}, saved to {{path}}")
         if not math.isfinite(value):
-            self._say(f"Epoch {epochs_done}: {gate.monitor} is {value}, not saved")
+            self._say(f"{where}: {gate.monitor} is {value}, not saved")
         elif not gate.passes_threshold(value):
             side = "above" if gate.mode == "max" else "below"
-            self._say(f"Epoch {epochs_done}: {gate.monitor} {value:.5g} is not {side} the threshold "
-                      f"{gate.threshold:.5g}, not saved")
+            self._say(f"{where}: {gate.monitor} {value:.5g} is not {side} the threshold {gate.threshold:.5g}, "
+                      "not saved")
         else:
-            self._say(f"Epoch {epochs_done}: {gate.monitor} did not improve from {self.best_value:.5g}")
+            self._say(f"{where}: {gate.monitor} did not improve from {self.best_value:.5g}")
         return None
