@@ -120,3 +120,31 @@ def test_diff_640_against_1024_is_harmless():
     assert [(c.path, c.a, c.b) for c in diff.changes][:3] == [
         (f"{resizer}.min_dimension", 640, 1024), (f"{resizer}.max_dimension", 640, 1024),
         ("train_config.batch_size", 2, 1)]
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_validates_clean_config_only(name, capsys):
+    """The templates' paths are placeholders, so only the config itself is checked."""
+    import tfckpt
+    from tfckpt.cli.main import main
+
+    path = FOLDER / name
+    report = tfckpt.validate(path, config_only=True)
+    assert (report.ok, list(report.findings)) == (True, [])
+    assert main(["validate", str(path), "--config-only"]) == 0
+    capsys.readouterr()
+
+
+def test_config_only_still_finds_config_errors(tmp_path, capsys):
+    import tfckpt
+    from tfckpt.cli.main import main
+
+    source = FOLDER / "faster_rcnn_resnet50_v1_640x640.config"
+    text = source.read_text()
+    assert "fine_tune_checkpoint_version: V2" in text
+    broken = tmp_path / "pipeline.config"
+    broken.write_text(text.replace("fine_tune_checkpoint_version: V2", "fine_tune_checkpoint_version: V1"))
+    report = tfckpt.validate(broken, config_only=True)
+    assert not report.ok and [f.id for f in report.findings if f.severity == "error"]
+    assert main(["validate", str(broken), "ckpt/ckpt-0", "--config-only"]) == 2
+    assert "--config-only reads no checkpoint" in capsys.readouterr().err

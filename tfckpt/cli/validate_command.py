@@ -45,13 +45,19 @@ def add_parser(commands, exit_codes_help: str) -> None:
                         help="checkpoint prefix or folder to check instead of the config's fine_tune_checkpoint")
     parser.add_argument("--model-dir", metavar="DIR", default=None,
                         help="also check resuming from DIR's latest checkpoint (model_main_tf2 --model_dir)")
+    parser.add_argument("--config-only", action="store_true",
+                        help="check the config alone, reading no checkpoint, label map or input file "
+                             "(for templates whose paths are placeholders)")
     parser.add_argument("--json", action="store_true",
                         help='print {"schema_version": 1, "ok": ..., "findings": [...]} on stdout')
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    report = validate(args.config, args.checkpoint, args.model_dir)
+    if args.config_only and (args.checkpoint or args.model_dir):
+        print("tfckpt: error: --config-only reads no checkpoint; leave out CKPT and --model-dir", file=sys.stderr)
+        return 2
+    report = validate(args.config, args.checkpoint, args.model_dir, config_only=args.config_only)
     if args.json:
         sys.stdout.write(render_json(report))
         sys.stdout.flush()

@@ -18,7 +18,7 @@ from tfckpt.validate.registry import run_rules
 
 
 def validate(config: Union[PathLike, PipelineConfig], checkpoint: Optional[PathLike] = None,
-             model_dir: Optional[PathLike] = None) -> ValidationReport:
+             model_dir: Optional[PathLike] = None, config_only: bool = False) -> ValidationReport:
     """Check a ``pipeline.config`` and the checkpoints it restores, without TensorFlow.
 
     Predicts what ``model_main_tf2`` would do with them: whether the fine-tune restore binds the
@@ -32,6 +32,8 @@ def validate(config: Union[PathLike, PipelineConfig], checkpoint: Optional[PathL
             config's ``fine_tune_checkpoint``. Defaults to ``None``: the config's.
         model_dir: the ``--model_dir`` of a run to resume; its latest checkpoint is checked as a
             resume restores it (model, optimizer and step). Defaults to ``None``: no resume.
+        config_only: check the config alone (fields and their combinations), reading no other
+            file: for templates whose paths are placeholders. Defaults to ``False``.
 
     Returns:
         A :class:`ValidationReport`: ``ok`` is False when there is an error.
@@ -39,5 +41,5 @@ def validate(config: Union[PathLike, PipelineConfig], checkpoint: Optional[PathL
     Raises:
         ConfigError: the config cannot be read or does not parse (``file:line:column``).
     """
-    data = gather(config, checkpoint, model_dir)
+    data = gather(config, checkpoint, model_dir, config_only=config_only)
     return ValidationReport(data.config.file, run_rules(data), data)

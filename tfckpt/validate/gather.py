@@ -35,7 +35,7 @@ _TRAIN_READER = "train_input_reader"
 
 
 def gather(config: Union[PathLike, PipelineConfig], checkpoint: Optional[PathLike] = None,
-           model_dir: Optional[PathLike] = None) -> ValidationInput:
+           model_dir: Optional[PathLike] = None, config_only: bool = False) -> ValidationInput:
     """Parse the config and read every file it (and the arguments) name.
 
     Args:
@@ -43,11 +43,14 @@ def gather(config: Union[PathLike, PipelineConfig], checkpoint: Optional[PathLik
         checkpoint: the checkpoint to check instead of the config's ``fine_tune_checkpoint`` (a
             prefix, or a folder: its latest checkpoint). Defaults to the config's.
         model_dir: a ``model_main_tf2 --model_dir`` whose latest checkpoint a run resumes from.
+        config_only: read nothing but the config (no checkpoint, label map or input files).
 
     Raises:
         ConfigError: the config cannot be read or does not parse (``file:line:column``).
     """
     parsed = config if isinstance(config, PipelineConfig) else _load_config(os.fspath(config))
+    if config_only:
+        return ValidationInput(config=parsed)
     return ValidationInput(
         config=parsed,
         fine_tune=_fine_tune(parsed, None if checkpoint is None else os.fspath(checkpoint)),

@@ -160,6 +160,12 @@ class ValidationInput:
     input_files: Tuple[InputFiles, ...] = ()
 
     @property
+    def fine_tunes(self) -> bool:
+        """A fine-tune restore happens: a checkpoint was given or the config names one (true in
+        config-only checks too, where no checkpoint is read)."""
+        return self.fine_tune is not None or bool(self.config.fine_tune_checkpoint.value)
+
+    @property
     def restores(self) -> Tuple[CheckpointTarget, ...]:
         """The checkpoints a run restores that could be read: the fine-tune one, then the resume one."""
         found = [self.fine_tune, self.model_dir.checkpoint if self.model_dir else None]

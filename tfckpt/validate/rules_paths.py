@@ -112,7 +112,7 @@ def tf1_checkpoint(data: ValidationInput) -> List[Finding]:
 def checkpoint_version(data: ValidationInput) -> List[Finding]:
     """``fine_tune_checkpoint_version`` must be V2 (the default is V1) whenever a fine-tune happens."""
     version = data.config.fine_tune_checkpoint_version
-    if data.fine_tune is None or version.value == "V2":
+    if not data.fine_tunes or version.value == "V2":
         return []
     state = "is V1" if version.is_set else "is not set, and its default is V1"
     return [at(data.config, "checkpoint-version", ERROR,

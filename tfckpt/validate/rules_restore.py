@@ -80,7 +80,7 @@ def checkpoint_type_unknown(data: ValidationInput) -> List[Finding]:
     config = data.config
     types = checkpoint_types(config.meta_architecture.value)
     value = _effective_type(config)
-    if data.fine_tune is None or not types or value in types:
+    if not data.fine_tunes or not types or value in types:
         return []
     close = difflib.get_close_matches(value.lower(), types, n=1)
     hint = (f'did you mean "{close[0]}"? ' if close else "") + \
@@ -298,7 +298,7 @@ def dummy_computation(data: ValidationInput) -> List[Finding]:
     config = data.config
     flag = config.run_fine_tune_checkpoint_dummy_computation
     kind = _effective_type(config)
-    if data.fine_tune is None or flag.value or config.meta_architecture.value != "faster_rcnn" \
+    if not data.fine_tunes or flag.value or config.meta_architecture.value != "faster_rcnn" \
             or kind not in (DETECTION, CLASSIFICATION):
         return []
     outcome = ("fails" if kind == DETECTION else "is expected to fail the same way") + \
