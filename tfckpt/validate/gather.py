@@ -23,6 +23,7 @@ from tfckpt.checkpoint.problems import Problem
 from tfckpt.checkpoint.summary import CheckpointSummary, summarize_prefix
 from tfckpt.errors import CheckpointNotFoundError, TfckptError
 from tfckpt.io.fs import has_scheme
+from tfckpt.pipeline.installed_odapi import installed_accepts, installed_parse_error
 from tfckpt.pipeline import ConfigError, Located, PipelineConfig, check_label_map, load_label_map, \
     load_pipeline_config
 from tfckpt.validate.inputs import FINE_TUNE, RESUME, CheckpointTarget, InputFiles, LabelMapInput, ModelDir, \
@@ -49,10 +50,12 @@ def gather(config: Union[PathLike, PipelineConfig], checkpoint: Optional[PathLik
         ConfigError: the config cannot be read or does not parse (``file:line:column``).
     """
     parsed = config if isinstance(config, PipelineConfig) else _load_config(os.fspath(config))
+    installed = _installed_odapi_error(parsed)
     if config_only:
-        return ValidationInput(config=parsed)
+        return ValidationInput(config=parsed, installed_odapi_error=installed)
     return ValidationInput(
         config=parsed,
+        installed_odapi_error=installed,
         fine_tune=_fine_tune(parsed, None if checkpoint is None else os.fspath(checkpoint)),
         model_dir=None if model_dir is None else _model_dir(os.fspath(model_dir), parsed),
         label_maps=_label_maps(parsed),
@@ -63,6 +66,12 @@ def gather(config: Union[PathLike, PipelineConfig], checkpoint: Optional[PathLik
 def _load_config(path: str) -> PipelineConfig:
     try:
         return load_pipeline_config(path)
+    except ConfigError as err:
+        if installed_accepts(_read_text(path)):  # tfckpt's schema lags behind the installed OD API
+            raise ConfigError(err.file, err.line, err.column, err.problem,
+                              f"{err.fix}; the installed object_detection accepts it, so tfckpt's schema may be "
+                              "older than your Object Detection API: please report it", err.code) from None
+        raise
     except FileNotFoundError:
         raise ConfigError(path, 0, 0, "no such file", "pass the pipeline.config first, then the checkpoint",
                           "config-not-found") from None
@@ -73,6 +82,17 @@ def _load_config(path: str) -> PipelineConfig:
     except OSError as err:
         raise ConfigError(path, 0, 0, f"cannot be read ({err.strerror or err})", "check the path and its permissions",
                           "config-unreadable") from None
+
+
+def _read_text(path: str) -> str:
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        return handle.read()
+
+
+def _installed_odapi_error(config: PipelineConfig) -> Optional[Tuple[int, str]]:
+    if config.file.startswith("<") or not os.path.isfile(config.file):
+        return None
+    return installed_parse_error(_read_text(config.file))
 
 
 def _config_folder(config: PipelineConfig) -> Optional[str]:

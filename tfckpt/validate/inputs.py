@@ -151,6 +151,8 @@ class ValidationInput:
         model_dir: the ``--model-dir`` resume; None when not asked for.
         label_maps: each distinct label map path (train reader first).
         input_files: each input path, train reader first.
+        installed_odapi_error: where and why the installed ``object_detection`` rejects the config
+            that tfckpt's schema accepted; None when it agrees or is not installed.
     """
 
     config: PipelineConfig
@@ -158,6 +160,7 @@ class ValidationInput:
     model_dir: Optional[ModelDir] = None
     label_maps: Tuple[LabelMapInput, ...] = ()
     input_files: Tuple[InputFiles, ...] = ()
+    installed_odapi_error: Optional[Tuple[int, str]] = None  # (line, message) when the installed OD API rejects
 
     @property
     def fine_tunes(self) -> bool:

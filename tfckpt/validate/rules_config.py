@@ -116,4 +116,17 @@ def _shown(label: str, located: Optional[Located]) -> str:
     return meta_label(located.value) if label == "model" else str(located.value)
 
 
-RULES = (proposal_counts, aspect_ratio_padding, tf1_feature_extractor, trained_config_differs)
+def installed_odapi_disagrees(data: ValidationInput) -> List[Finding]:
+    """The installed Object Detection API rejects a config tfckpt's schema accepted: it decides."""
+    if data.installed_odapi_error is None:
+        return []
+    line, message = data.installed_odapi_error
+    return [Finding("installed-odapi-rejects", ERROR,
+                    f"the installed Object Detection API rejects this config ({message}); model_main_tf2 will "
+                    "stop here, although tfckpt's schema accepts it",
+                    data.config.file, line or None,
+                    "fix the field for your OD API version (a field newer than your OD API, or one it renamed)")]
+
+
+RULES = (proposal_counts, aspect_ratio_padding, tf1_feature_extractor, trained_config_differs,
+         installed_odapi_disagrees)
