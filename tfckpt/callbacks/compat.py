@@ -78,13 +78,14 @@ def optimizer_iterations(model) -> int:
     return int(iterations.numpy()) if iterations is not None else 0
 
 
-def variable_count(model) -> tuple[int, int]:
-    """How many variables the model and its optimizer have: a cheap sign the structure changed."""
+def optimizer_variable_count(model) -> int:
+    """How many variables the optimizer has: cheap to read (``model.weights`` walks every layer),
+    and it grows when the optimizer builds its slots, the usual change after a first save."""
     optimizer = getattr(model, "optimizer", None)
     optimizer_variables = getattr(optimizer, "variables", ()) if optimizer is not None else ()
     if callable(optimizer_variables):  # legacy optimizers: a method
         optimizer_variables = optimizer_variables()
-    return len(model.weights), len(optimizer_variables)
+    return len(optimizer_variables)
 
 
 def writer_role(model) -> tuple[bool, int]:
