@@ -180,3 +180,35 @@ def test_the_newest_checkpoint_wins_whatever_the_callback_order(keras, tmp_path,
 
     fit(tiny_model(keras, seed=3), [Recorder()] + callbacks(True), epochs=4)
     assert epochs_run == [(3, 12)]
+
+
+def test_a_checkpoint_orphaned_by_a_kill_is_removed_at_the_next_start(keras, tmp_path, tfckpt_api):
+    """A kill between committing the index and deleting a dropped checkpoint leaves a whole
+    checkpoint that the index no longer lists; the next start removes it."""
+    import shutil
+
+    folder = tmp_path / "last"
+    fit(tiny_model(keras), [tfckpt_api.PeriodicCheckpoint(folder, keep_last=1, verbose=0)], epochs=2)
+    assert kept_names(folder) == ["ckpt-0002"]
+    for name in ("ckpt-0002.index", "ckpt-0002.data-00000-of-00001", "ckpt-0002.json"):  # "not yet deleted"
+        shutil.copy(folder / name, folder / name.replace("0002", "0001"))
+    (folder / "notes.json").write_text('{"mine": true}')  # a user's file is never touched
+    fit(tiny_model(keras), [tfckpt_api.PeriodicCheckpoint(folder, keep_last=1, resume=True, verbose=0)], epochs=3)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "checkpoint", "ckpt-0003.data-00000-of-00001", "ckpt-0003.index", "ckpt-0003.json", "notes.json",
+        "tfckpt-index.json"]
+
+
+def test_a_step_save_at_an_epochs_last_batch_counts_that_epoch(keras, tmp_path, tfckpt_api):
+    folder = tmp_path / "steps"
+    fit(tiny_model(keras), [tfckpt_api.PeriodicCheckpoint(folder, every_steps=4, keep_last=5, verbose=0)], epochs=2)
+    assert [(k["name"], k["epoch"]) for k in index_of(folder)["kept"]] == [("ckpt-4", 1), ("ckpt-8", 2)]
+    epochs_run = []
+
+    class Recorder(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            epochs_run.append(epoch)
+
+    fit(tiny_model(keras), [Recorder(), tfckpt_api.PeriodicCheckpoint(folder, every_steps=4, keep_last=5,
+                                                                      resume=True, verbose=0)], epochs=3)
+    assert epochs_run == [2]

@@ -126,9 +126,12 @@ class CheckpointCallback(compat.Callback):
         self._step = self._epoch_start_step + int(batch) + 1
         if self._background is not None:
             self._background.check()
-        decision = self._decide(self._epochs_done, logs or {}, at_epoch_end=False)
+        # after the epoch's last batch the epoch is complete: a resume must not run it again
+        steps_per_epoch = (getattr(self, "params", None) or {}).get("steps")
+        epochs_done = self._epochs_done + (1 if steps_per_epoch and int(batch) + 1 == steps_per_epoch else 0)
+        decision = self._decide(epochs_done, logs or {}, at_epoch_end=False)
         if decision is not None:
-            self._save(self._epochs_done, dict(logs or {}), decision)
+            self._save(epochs_done, dict(logs or {}), decision)
 
     def on_epoch_end(self, epoch, logs=None) -> None:
         if self._background is not None:
@@ -184,17 +187,17 @@ class CheckpointCallback(compat.Callback):
         if not whole:
             self._say(f"{self.directory}: no whole checkpoint to resume from; starting afresh")
             return
-        latest = max(whole, key=lambda r: (r.step, r.wall_time))
+        latest = max(whole, key=lambda r: (r.step, r.epoch, r.wall_time))
         self.kept = whole
         self.best_value = index.get("best_value")
         self._last_save_step = index.get("last_save_step", latest.step)
         best = "" if self.best_value is None else f", best {self.improvement.monitor} {self.best_value:.4g}"
         # several resuming callbacks (best + periodic): the most recent checkpoint wins, in any order
-        if latest.step <= getattr(self.model, _RESUMED_STEP, -1):
+        if (latest.step, latest.epoch) <= getattr(self.model, _RESUMED_STEP, (-1, -1)):
             self._say(f"Resuming {self.directory}: its bookkeeping only (a later checkpoint was restored){best}")
             return
         self._restore(latest)
-        setattr(self.model, _RESUMED_STEP, latest.step)
+        setattr(self.model, _RESUMED_STEP, (latest.step, latest.epoch))
         compat.set_initial_epoch(self.model, latest.epoch)
         self._say(f"Resuming from {self.folder.path(latest.name)}: epoch {latest.epoch}, step {latest.step}{best}")
 
@@ -261,7 +264,8 @@ class CheckpointCallback(compat.Callback):
             kept, dropped = self._retain(record)
             self.folder.commit(kept, self._state())  # from here on the new checkpoint is official
         except Exception as err:
-            self._undo(rollback)
+            if self._last_save_step == step:  # no later save has moved the bookkeeping on since
+                self._undo(rollback)
             if record is not None and record.name not in {r.name for r in self.kept}:
                 self._discard(record)
             self._write_failed(name, err)

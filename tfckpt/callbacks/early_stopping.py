@@ -103,6 +103,11 @@ class EarlyStoppingRestore(compat.Callback):
         if self._owns_checkpoint:
             self.checkpoint.set_model(model)
 
+    def set_params(self, params) -> None:
+        super().set_params(params)
+        if self._owns_checkpoint:
+            self.checkpoint.set_params(params)
+
     # ---------------------------------------------------------------- context manager
     def __enter__(self) -> "EarlyStoppingRestore":
         return self

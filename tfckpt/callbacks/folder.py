@@ -51,22 +51,43 @@ class CheckpointFolder:
         return join(self.directory, name)
 
     def clean(self, kept: list[SavedCheckpoint]) -> list[str]:
-        """Create the folder if needed and delete what a crash left: temporaries, and data files
-        whose ``.index`` never arrived (unusable). Other files are never touched. Returns what
-        was removed."""
+        """Create the folder if needed and delete what a crash left: temporaries; checkpoints
+        with a tfckpt sidecar that the index does not keep (a kill between writing a checkpoint
+        and committing the index, or between committing and deleting a dropped one); data files
+        whose ``.index`` never arrived. Other files are never touched. Returns what was removed."""
         from tfckpt.callbacks.writers import remove_temporary_checkpoint
 
         makedirs(self.directory)
+        kept_names = {record.name for record in kept}
         known = {f for record in kept for f in record.files}
         removed = []
-        for entry in self.fs.listdir(self.directory):
+        entries = self.fs.listdir(self.directory)
+        for entry in entries:
             if TEMP_MARKER in entry:
                 remove_temporary_checkpoint(self.directory, entry)
                 removed.append(entry)
-            elif ".data-" in entry and entry not in known and not self._has_index(entry):
+            elif entry.endswith(".json") and entry[: -len(".json")] not in kept_names:
+                orphan = self._orphan_of_sidecar(entry)
+                if orphan is not None:
+                    self.delete(orphan)
+                    removed.extend(orphan.files + [entry])
+        for entry in self.fs.listdir(self.directory) if removed else entries:
+            if ".data-" in entry and entry not in known and not self._has_index(entry):
                 remove(self.path(entry))
                 removed.append(entry)
         return removed
+
+    def _orphan_of_sidecar(self, entry: str) -> Optional[SavedCheckpoint]:
+        """The checkpoint a tfckpt sidecar describes, or None if ``entry`` is not one of ours."""
+        try:
+            body = json.loads(self.fs.read(self.path(entry)))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(body, dict) or "tfckpt_version" not in body or not isinstance(body.get("files"), list):
+            return None
+        return SavedCheckpoint(name=entry[: -len(".json")], format=str(body.get("format", "")),
+                               files=[str(f) for f in body["files"] if "/" not in str(f)],
+                               epoch=0, step=0, wall_time=0.0)
 
     def _has_index(self, entry: str) -> bool:
         return self.fs.exists(self.path(entry.split(".data-")[0] + ".index"))
