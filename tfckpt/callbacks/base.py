@@ -70,7 +70,7 @@ class CheckpointCallback(compat.Callback):
         self.best_value: Optional[float] = None
         self._writer = None
         self._background = BackgroundWriter() if self.async_save else None
-        self._is_writer, self._scratch = True, ""
+        self._is_writer, self._scratch, self._multi_worker = True, "", False
         self._owns_folder = False
         self._logs_checked = False
         self._step = 0
@@ -99,7 +99,8 @@ class CheckpointCallback(compat.Callback):
     def on_train_begin(self, logs=None) -> None:
         self._is_writer, worker_id = compat.writer_role(self.model)
         self._scratch = self.folder.path(f".tfckpt-tmp-worker-{worker_id}")
-        if compat.is_multi_worker(self.model):
+        self._multi_worker = compat.is_multi_worker(self.model)
+        if self._multi_worker:
             self._check_multi_worker()
         index = self.folder.read_index()
         if index is not None and not self._owns_folder and not self.resume:
@@ -155,9 +156,13 @@ class CheckpointCallback(compat.Callback):
 
     # ---------------------------------------------------------------- helpers
     def _make_writer(self):
+        """Weights-only: Keras's .weights.h5. Full state: after the first save, a snapshot written
+        with one SaveV2 call (measured faster end to end than tf.train.Checkpoint.write, which
+        rebuilds the object graph and merges shards each time), in the background or at once;
+        under multi-worker training, plain Checkpoint.write on every worker."""
         if self.save_weights_only:
             return H5WeightsWriter(self.model)
-        return AsyncTFCheckpointWriter(self.model) if self.async_save else TFCheckpointWriter(self.model)
+        return TFCheckpointWriter(self.model) if self._multi_worker else AsyncTFCheckpointWriter(self.model)
 
     def _expected_metric_names(self) -> list[str]:
         names = ["loss", "val_loss"]

@@ -65,7 +65,8 @@ class TFCheckpointWriter:
 
 
 class AsyncTFCheckpointWriter(TFCheckpointWriter):
-    """Like :class:`TFCheckpointWriter`, but the training thread only snapshots the variables.
+    """Like :class:`TFCheckpointWriter`, but the training thread only snapshots the variables
+    (its job may then run in the background, or at once for a synchronous save).
 
     The first save (and any save after the set of variables changed) is written normally; it
     shows which checkpoint key belongs to which variable, and the object graph to write with
