@@ -288,6 +288,23 @@ def machine(python: str, tf_version: str) -> dict:
     }
 
 
+def run_and_report(name: str, measure, print_table, results_path: Path) -> int:
+    """Run ``measure()``, write its report as JSON to ``results_path``, print the table; 1 on failure.
+
+    Shared by the benchmark scripts.
+    """
+    try:
+        report = measure()
+    except RuntimeError as error:
+        print(f"{name}: {error}", file=sys.stderr)
+        return 1
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    results_path.write_text(json.dumps(report, indent=2) + "\n")
+    print_table(report)
+    print(f"\nwritten: {results_path.relative_to(REPO)}")
+    return 0
+
+
 def print_table(report: dict) -> None:
     info = report["machine"]
     print(f"{info['date']}  {info['host']}  {info['cpus']} CPUs  Python {info['python_version']}  "
@@ -374,16 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.make_sparse:
         make_sparse_data_files(args.make_sparse)
         return 0
-    try:
-        report = benchmark(args.python, args.runs)
-    except RuntimeError as error:
-        print(f"inspect_speed: {error}", file=sys.stderr)
-        return 1
-    RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_PATH.write_text(json.dumps(report, indent=2) + "\n")
-    print_table(report)
-    print(f"\nwritten: {RESULTS_PATH.relative_to(REPO)}")
-    return 0
+    return run_and_report("inspect_speed", lambda: benchmark(args.python, args.runs), print_table, RESULTS_PATH)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ Example:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -39,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from inspect_speed import (REPO, bare_python_command, build_odapi_folder, fmt_load, machine,  # noqa: E402
-                           run_case, run_checked)
+                           run_and_report, run_case, run_checked)
 
 RESULTS_PATH = REPO / "benchmarks" / "results" / "validate_speed.json"
 REAL_CONFIGS = REPO / "tests" / "data" / "pipeline" / "real"
@@ -138,16 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = QUICK_RUNS if args.quick else args.runs
     if runs < 1:
         parser.error("--runs must be at least 1")
-    try:
-        report = benchmark(args.python, runs)
-    except RuntimeError as error:
-        print(f"validate_speed: {error}", file=sys.stderr)
-        return 1
-    RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_PATH.write_text(json.dumps(report, indent=2) + "\n")
-    print_table(report)
-    print(f"\nwritten: {RESULTS_PATH.relative_to(REPO)}")
-    return 0
+    return run_and_report("validate_speed", lambda: benchmark(args.python, runs), print_table, RESULTS_PATH)
 
 
 if __name__ == "__main__":

@@ -13,10 +13,11 @@ from tfckpt.cli.main import main
 from tfckpt.cli.validate_render import render_text, use_colour
 from tfckpt.validate import validate
 
+from validate_helpers import CKPT2
+
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
 README = Path(__file__).resolve().parents[2] / "README.md"
 REAL_CONFIG = "finetune_frcnn_irv2_3cls_momentum.config"
-CKPT2 = {"ckpt-1": "ckpt-2"}
 EVAL_INPUT = 'num_epochs: 1\n  tf_record_input_reader { input_path: "data/train.tfrecord" }'
 
 # The --json document, as a small JSON-schema-like description checked by hand (no dependency).

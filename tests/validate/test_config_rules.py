@@ -11,22 +11,13 @@ import pytest
 from tfckpt.pipeline import load_pipeline_config
 from tfckpt.validate import validate
 
-CKPT2 = {"ckpt-1": "ckpt-2"}
+from validate_helpers import CKPT2, OK_INFO, only, summary
+
 PIPELINE_DATA = Path(__file__).resolve().parents[1] / "data" / "pipeline"
 CONFIGS = sorted((PIPELINE_DATA / "valid").glob("*.config")) + sorted((PIPELINE_DATA / "real").glob("*.config"))
 # what configs written for other folders can show: their files are not here (and one is a TF1 config)
 ELSEWHERE = {"checkpoint-not-found", "label-map-missing", "input-missing", "checkpoint-version",
              "load-all-detection-vars", "tf1-feature-extractor"}
-OK_INFO = [("info", "heads-start-fresh", "pipeline.config:3"), ("info", "optimizer-not-restored", "pipeline.config:64")]
-
-
-def summary(report):
-    return [(finding.severity, finding.id, finding.where) for finding in report.findings]
-
-
-def only(report, finding_id):
-    [finding] = [finding for finding in report.findings if finding.id == finding_id]
-    return finding
 
 
 def test_the_real_fine_tune_config_fixed_is_clean_but_for_info(workspace):

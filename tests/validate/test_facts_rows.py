@@ -11,9 +11,10 @@ import pytest
 
 from tfckpt.validate import validate
 
+from validate_helpers import CKPT2, only, summary
+
 NOT_BOUND = "(AssertionError: Found ... Python objects that were not bound to checkpointed values)"
 INCOMPATIBLE = "(ValueError: Received incompatible tensor with shape ... when attempting to restore variable)"
-CKPT2 = {"ckpt-1": "ckpt-2"}
 FULL = {'fine_tune_checkpoint_type: "detection"': 'fine_tune_checkpoint_type: "full"'}
 DUMMY_OFF = {"use_bfloat16: false": "use_bfloat16: false\n  run_fine_tune_checkpoint_dummy_computation: false"}
 IRV2_CKPT1 = "ckpts/frcnn_irv2_90cls_momentum/ckpt-1"
@@ -22,16 +23,6 @@ HEADS_FRESH = ("checkpoint class head has 90 classes, config num_classes is 3: f
                "when fine-tuning to new classes)")
 MOMENTUM_NOT_RESTORED = ("the checkpoint holds momentum optimizer state at step 100; a fine-tune restores neither "
                          "the optimizer nor the step: training starts at step 0 with fresh momentum_optimizer state")
-
-
-def summary(report):
-    """``(severity, id, file:line)`` of every finding, in report order."""
-    return [(finding.severity, finding.id, finding.where) for finding in report.findings]
-
-
-def only(report, finding_id):
-    [finding] = [finding for finding in report.findings if finding.id == finding_id]
-    return finding
 
 
 def ssd_fine_tune(workspace, checkpoint, checkpoint_type):

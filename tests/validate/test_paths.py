@@ -10,18 +10,9 @@ import pytest
 
 from tfckpt.validate import validate
 
-CKPT2 = {"ckpt-1": "ckpt-2"}
+from validate_helpers import CKPT2, OK_INFO, only, summary
+
 IRV2 = "ckpts/frcnn_irv2_90cls_momentum"
-OK_INFO = [("info", "heads-start-fresh", "pipeline.config:3"), ("info", "optimizer-not-restored", "pipeline.config:64")]
-
-
-def summary(report):
-    return [(finding.severity, finding.id, finding.where) for finding in report.findings]
-
-
-def only(report, finding_id):
-    [finding] = [finding for finding in report.findings if finding.id == finding_id]
-    return finding
 
 
 # --- checkpoints ---------------------------------------------------------------------------

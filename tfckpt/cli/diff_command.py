@@ -6,8 +6,6 @@ import argparse
 import os
 import sys
 
-from tfckpt.cli.diff_render import ARROW, ASCII_ARROW, render_json, render_text
-from tfckpt.diff import diff_configs
 from tfckpt.pipeline.errors import ConfigError
 
 DESCRIPTION = """Compare two pipeline.config files by meaning, field path by field path, and say what each
@@ -53,6 +51,8 @@ def _read_error(err: OSError) -> str:
 
 
 def _arrow() -> str:
+    from tfckpt.cli.diff_render import ARROW, ASCII_ARROW
+
     try:
         ARROW.encode(sys.stdout.encoding or "ascii")
     except (UnicodeEncodeError, LookupError):
@@ -61,6 +61,9 @@ def _arrow() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tfckpt.cli.diff_render import render_json, render_text  # deferred: other commands need not load diff
+    from tfckpt.diff import diff_configs
+
     try:
         diff = diff_configs(args.a, args.b)
     except ConfigError as err:
