@@ -15,12 +15,12 @@ from tfckpt.errors import TfckptError
 from tfckpt.validate.api import validate  # eager: a lazy name would be shadowed by the subpackage tfckpt.validate
 
 __version__ = "0.1.0"
-__all__ = ["BestCheckpoint", "ConfigError", "EarlyStoppingRestore", "PeriodicCheckpoint", "PipelineConfig",
-           "RestoreMismatchError", "TfckptError", "__version__", "inspect_path", "load_label_map",
+__all__ = ["BestCheckpoint", "COCOMetrics", "ConfigError", "EarlyStoppingRestore", "PeriodicCheckpoint",
+           "PipelineConfig", "RestoreMismatchError", "TfckptError", "__version__", "inspect_path", "load_label_map",
            "load_pipeline_config", "parse_pipeline_config", "read_index", "restore", "validate", "diff_configs"]
 
 _LAZY = {"BestCheckpoint": "tfckpt.callbacks.best", "PeriodicCheckpoint": "tfckpt.callbacks.periodic",
-         "EarlyStoppingRestore": "tfckpt.callbacks.early_stopping",
+         "EarlyStoppingRestore": "tfckpt.callbacks.early_stopping", "COCOMetrics": "tfckpt.coco.callback",
          "restore": "tfckpt.restoring", "RestoreMismatchError": "tfckpt.restoring", "diff_configs": "tfckpt.diff",
          **dict.fromkeys(["ConfigError", "PipelineConfig", "load_label_map", "load_pipeline_config",
                           "parse_pipeline_config"], "tfckpt.pipeline")}

@@ -13,7 +13,7 @@ import time
 from typing import Mapping, Optional
 
 from tfckpt import __version__
-from tfckpt.callbacks import compat
+from tfckpt.callbacks import compat, metric_sources
 from tfckpt.callbacks.errors import CallbackConfigError, CheckpointWriteError, MonitorNotFoundError
 from tfckpt.callbacks.folder import INDEX_NAME, CheckpointFolder, SavedCheckpoint
 from tfckpt.callbacks.policies import Improvement, Record, Retention
@@ -67,6 +67,7 @@ class CheckpointCallback(compat.Callback):
                 "put {epoch} or {step} in the name, or pass save_weights_only=True (one file, replaced atomically)")
         self.folder = CheckpointFolder(self.directory)
         self.kept: list[SavedCheckpoint] = []
+        self.events: list[dict] = []  # {"action": "saved" | "pruned", "name", "epoch", "at_epoch", "value"}
         self.best_value: Optional[float] = None
         self._writer = None
         self._background = BackgroundWriter() if self.async_save else None
@@ -137,6 +138,8 @@ class CheckpointCallback(compat.Callback):
     def on_epoch_end(self, epoch, logs=None) -> None:
         if self._background is not None:
             self._background.check()
+        if logs is not None and metric_sources.fill_missing(self.model, epoch, logs, self._logs_read()):
+            return  # the metric's source (say COCOMetrics every 2 epochs) does not run this epoch
         logs = dict(logs or {})
         if not self._logs_checked:
             self._check_logs(logs)
@@ -169,6 +172,11 @@ class CheckpointCallback(compat.Callback):
         if self.improvement is not None:
             names.append(self.improvement.monitor)
         return names
+
+    def _logs_read(self) -> list[str]:
+        """The ``logs`` keys this callback reads at an epoch's end: the monitor, template fields."""
+        names = [self.improvement.monitor] if self.improvement is not None else []
+        return names + [name for name in self.template.fields if name not in names]
 
     def _check_logs(self, logs: Mapping) -> None:
         """First epoch end: the monitored key and every template field must be in ``logs``."""
@@ -276,8 +284,12 @@ class CheckpointCallback(compat.Callback):
             self._write_failed(name, err)
             return
         self.kept = kept
+        self.events.append({"action": "saved", "name": name, "epoch": epochs_done, "at_epoch": epochs_done,
+                            "value": decision.value})
         for old in dropped:
             self.folder.delete(old)
+            self.events.append({"action": "pruned", "name": old.name, "epoch": old.epoch, "at_epoch": epochs_done,
+                                "value": old.value})
         saved_to = self.folder.path(files[0] if record.format == "h5" else name)
         self._say(decision.message.replace("{path}", saved_to))
 

@@ -15,7 +15,7 @@ import math
 import sys
 from typing import Mapping, Optional
 
-from tfckpt.callbacks import compat
+from tfckpt.callbacks import compat, metric_sources
 from tfckpt.callbacks.best import BestCheckpoint
 from tfckpt.callbacks.errors import CallbackConfigError
 from tfckpt.io.atomic import write_bytes_atomic
@@ -138,7 +138,9 @@ class EarlyStoppingRestore(compat.Callback):
             self._diverged(f"loss became {float(loss)} at batch {batch}")
 
     def on_epoch_end(self, epoch, logs=None) -> None:
-        logs = logs or {}
+        logs = {} if logs is None else logs
+        if metric_sources.fill_missing(self.model, epoch, logs, [self.improvement.monitor]):
+            return  # the monitored metric is not computed this epoch: nothing to compare
         reason = self._divergence(logs)
         if reason and self.max_rollbacks:
             self._diverged(f"Epoch {epoch + 1}: {reason}")

@@ -1,4 +1,4 @@
-"""``tfckpt demo``: the built-in end-to-end run on synthetic data (imports TensorFlow)."""
+"""``tfckpt demo``: the built-in end-to-end run on synthetic shapes (imports TensorFlow)."""
 
 from __future__ import annotations
 
@@ -10,24 +10,34 @@ from tfckpt.cli.inspect_render import render_text
 
 def add_parser(commands, exit_codes_help: str) -> None:
     parser = commands.add_parser(
-        "demo", help="train a tiny model with tfckpt's callbacks, resume it, inspect the checkpoints",
-        description="Train a tiny Keras model on synthetic data with BestCheckpoint and PeriodicCheckpoint, "
-                    "stop half-way as a lost session would, resume, and inspect both folders. "
-                    "Needs TensorFlow; downloads nothing.",
+        "demo", help="train a tiny detector with tfckpt's callbacks and inspect what was kept",
+        description="Train a tiny detector on synthetic shapes (made on the fly; nothing is downloaded) with "
+                    "COCOMetrics, BestCheckpoint on val_mAP, PeriodicCheckpoint and EarlyStoppingRestore, then "
+                    "inspect the checkpoints kept and summarise the run. About two minutes on a CPU. "
+                    "Needs TensorFlow and faster-coco-eval (pip install 'tfckpt[coco]').",
         epilog=exit_codes_help, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="tfckpt-demo", help="folder to write (default: %(default)s)")
-    parser.add_argument("--epochs", type=int, default=6, help="epochs to train in all (default: %(default)s)")
+    parser.add_argument("--epochs", type=int, default=20, help="most epochs to train (default: %(default)s)")
+    parser.add_argument("--train-images", type=int, default=1500, help="training images (default: %(default)s)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from tfckpt.demo.run import run_demo
+    from tfckpt.coco.backends import resolve_backend
 
-    if args.epochs < 2:
-        print(f"tfckpt: error: --epochs must be at least 2 (received {args.epochs})", file=sys.stderr)
-        return 2
-    reports = run_demo(args.out, epochs=args.epochs)
-    for report in reports:
+    for name in ("epochs", "train_images"):
+        if getattr(args, name) < 2:
+            flag = "--" + name.replace("_", "-")
+            print(f"tfckpt: error: {flag} must be at least 2 (received {getattr(args, name)})", file=sys.stderr)
+            return 2
+    resolve_backend()  # no COCO evaluator: one line with the fix, before TensorFlow is even imported
+    from tfckpt.demo.run import run_demo, summary_lines
+
+    result = run_demo(args.out, epochs=args.epochs, train_images=args.train_images)
+    for report in result.reports:
         print(f"-- tfckpt inspect {report.path}")
         sys.stdout.write(render_text(report))
-    return max(report.exit_code for report in reports)
+    print("-- Summary")
+    for line in summary_lines(result):
+        print("   " + line)
+    return max(report.exit_code for report in result.reports)

@@ -1,0 +1,75 @@
+"""``tfckpt demo`` as the README runs it: a real process, default settings, checked from its output
+and from the folder it leaves."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tfckpt.checkpoint.inspect import inspect_path
+from tfckpt.demo.shapes import MAX_OBJECTS, make_shapes
+
+REPO = Path(__file__).resolve().parents[2]
+BLOCK_COCO = ("import sys, importlib.abc\n"
+              "class Block(importlib.abc.MetaPathFinder):\n"
+              "    def find_spec(self, name, path=None, target=None):\n"
+              "        if name.split('.')[0] in ('faster_coco_eval', 'pycocotools'):\n"
+              "            raise ModuleNotFoundError(name)\n"
+              "sys.meta_path.insert(0, Block())\n")
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "run"
+    result = subprocess.run([sys.executable, "-m", "tfckpt", "demo", "--out", str(out)], cwd=REPO,
+                            capture_output=True, text=True, timeout=900)
+    return result, out
+
+
+def test_demo_learns_and_keeps_the_best(demo_run):
+    result, out = demo_run
+    assert result.returncode == 0, result.stderr[-2000:]
+    curve = [float(v) for v in re.search(r"val mAP@\[\.5:\.95\] by epoch: ([\d. ]+)", result.stdout).group(1).split()]
+    best_epoch, best_map = re.search(r"best: epoch (\d+), val_mAP ([\d.]+)", result.stdout).groups()
+    assert float(best_map) >= 0.3 and float(best_map) > curve[0] + 0.2  # it visibly learns
+    assert float(best_map) == pytest.approx(max(curve), abs=1e-2)
+    restored = float(re.search(r"holds the best weights again: val_mAP ([\d.]+)", result.stdout).group(1))
+    assert restored == pytest.approx(float(best_map), abs=1e-4)
+    best = inspect_path(str(out / "best"))
+    assert best.exit_code == 0 and len(best.checkpoints) == 2
+    assert any(f"best-{int(best_epoch):03d}-" in c.path for c in best.checkpoints)
+    assert len(inspect_path(str(out / "last")).checkpoints) == 2
+    assert "pruned best-001-" in result.stdout  # retention deleted the early ones
+
+
+def test_demo_without_an_evaluator_says_what_to_install(tmp_path):
+    code = BLOCK_COCO + f"from tfckpt.cli.main import main\nsys.exit(main(['demo', '--out', {str(tmp_path)!r}]))\n"
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3
+    assert result.stderr.strip() == ("tfckpt: error: COCO mAP needs faster-coco-eval or pycocotools, which is not "
+                                     "installed; pip install 'tfckpt[coco]' (it installs faster-coco-eval)")
+    assert not any(tmp_path.iterdir())
+
+
+def test_demo_rejects_too_few_epochs():
+    result = subprocess.run([sys.executable, "-m", "tfckpt", "demo", "--epochs", "1"], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stderr.strip() == "tfckpt: error: --epochs must be at least 2 (received 1)"
+
+
+def test_synthetic_shapes_are_inside_the_image_and_do_not_overlap():
+    images, boxes, classes = make_shapes(50, seed=4)
+    assert images.min() >= 0 and images.max() <= 1
+    for image_boxes, image_classes in zip(boxes, classes):
+        real = image_boxes[image_classes > 0]
+        assert 1 <= len(real) <= MAX_OBJECTS and set(image_classes[image_classes > 0]) <= {1, 2, 3}
+        assert (real[:, :2] >= 0).all() and (real[:, 2:] <= 1).all() and (real[:, 2:] > real[:, :2]).all()
+        for i in range(len(real)):
+            for j in range(i + 1, len(real)):
+                overlap = np.minimum(real[i, 2:], real[j, 2:]) - np.maximum(real[i, :2], real[j, :2])
+                assert (overlap <= 0).any()
