@@ -14,6 +14,7 @@ import sys
 
 from tfckpt import __version__
 from tfckpt.cli import demo_command, diff_command, inspect_command, validate_command
+from tfckpt.cli import keep_best_command
 from tfckpt.errors import TfckptError
 
 EXIT_CODES_HELP = """exit codes:
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate_command.add_parser(commands, EXIT_CODES_HELP)
     demo_command.add_parser(commands, EXIT_CODES_HELP)
     diff_command.add_parser(commands, EXIT_CODES_HELP)
+    keep_best_command.add_parser(commands, EXIT_CODES_HELP)
     return parser
 
 

@@ -17,7 +17,9 @@ Example:
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import uuid
 
 from tfckpt.io.fs import has_scheme, join
@@ -104,3 +106,64 @@ def remove_stale_temporaries(folder: str, names: list[str]) -> list[str]:
     for name in stale:
         remove(join(folder, name))
     return stale
+
+
+# os.link fails with these where a hard link is impossible, but a copy works
+_NO_HARD_LINK = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
+
+
+def _copy_local(source: str, target: str) -> None:
+    with open(source, "rb") as reader, open(target, "wb") as writer:
+        shutil.copyfileobj(reader, writer, 1 << 20)
+        writer.flush()
+        os.fsync(writer.fileno())
+
+
+def _copy_gfile(source: str, target: str) -> None:
+    import tensorflow as tf  # deferred: only non-local paths need it
+
+    try:
+        tf.io.gfile.copy(source, target, overwrite=True)
+    except tf.errors.NotFoundError as err:
+        raise FileNotFoundError(errno.ENOENT, "not found", source) from err
+
+
+def link_or_copy(source: str, target: str) -> str:
+    """Make ``target`` the same bytes as ``source``: a hard link on a local disk (free, and it
+    keeps the bytes alive when ``source`` is deleted), a copy where links are impossible (another
+    device, ``gs://``, ``ram://``). Atomic: written under a temporary name, then renamed.
+
+    Returns:
+        ``"link"`` or ``"copy"``.
+
+    Raises:
+        FileNotFoundError: ``source`` does not exist (for example, it was just deleted).
+
+    Example:
+        >>> import tempfile, os
+        >>> folder = tempfile.mkdtemp()
+        >>> write_bytes_atomic(os.path.join(folder, "a"), b"x")
+        >>> link_or_copy(os.path.join(folder, "a"), os.path.join(folder, "b"))
+        'link'
+    """
+    scheme = has_scheme(source) or has_scheme(target)
+    folder, name = (target.rsplit("/", 1) if has_scheme(target) else os.path.split(target))
+    temporary = join(folder or ".", temporary_name(name))
+    try:
+        if scheme:
+            _copy_gfile(source, temporary)
+            how = "copy"
+        else:
+            try:
+                os.link(source, temporary)
+                how = "link"
+            except OSError as err:
+                if isinstance(err, FileNotFoundError) or err.errno not in _NO_HARD_LINK:
+                    raise
+                _copy_local(source, temporary)
+                how = "copy"
+        replace(temporary, target)
+    except BaseException:
+        remove(temporary)
+        raise
+    return how

@@ -1,0 +1,131 @@
+"""keep-best's memory, one JSON file in the ``--into`` folder, written atomically after every
+change: what is pinned and kept, what it created (and so may delete), the evaluator's scores
+and how far each event file was read. A restart reads it back and loses nothing.
+
+Example:
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save_state(folder, KeepBestState(model_dir="runs/a", metric="m", mode="max", keep=3))
+    ...     load_state(folder).keep
+    3
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+
+from google.protobuf import text_format
+
+from tfckpt.checkpoint.protos import CheckpointState
+from tfckpt.checkpoint.state import STATE_FILE_NAME
+from tfckpt.errors import CorruptCheckpointError
+from tfckpt.io.atomic import remove, write_bytes_atomic
+from tfckpt.io.fs import filesystem_for, join
+
+STATE_NAME = "keep-best-state.json"
+PIN_FOLDER = ".pinned"
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class Pinned:
+    """A checkpoint held in ``INTO/.pinned/`` until it is scored."""
+
+    name: str
+    step: int | None
+    step_source: str
+    files: list[str]
+    how: str
+    source: str
+    pinned_at: float
+
+
+@dataclass
+class Kept:
+    """A checkpoint among the best, in ``INTO`` with its JSON record ``name.json``."""
+
+    name: str
+    step: int
+    value: float
+    files: list[str]
+    source: str
+    kept_at: float
+    step_source: str = "step"
+
+
+@dataclass
+class KeepBestState:
+    """Everything keep-best knows. ``garbage`` lists files it created and still has to delete
+    (paths relative to INTO): written down before deleting, so a crash cannot orphan them."""
+
+    model_dir: str
+    metric: str
+    mode: str
+    keep: int
+    event_offsets: dict = field(default_factory=dict)
+    scores: dict = field(default_factory=dict)
+    pinned: dict = field(default_factory=dict)
+    kept: list = field(default_factory=list)
+    done: dict = field(default_factory=dict)
+    garbage: list = field(default_factory=list)
+
+    def to_json(self) -> bytes:
+        body = asdict(self)
+        body["scores"] = {str(step): entry for step, entry in sorted(self.scores.items())}
+        body["pinned"] = [asdict(p) for p in self.pinned.values()]
+        document = {"schema_version": SCHEMA_VERSION, "tool": "tfckpt keep-best", "updated": time.time(), **body}
+        return (json.dumps(document, indent=1, allow_nan=True) + "\n").encode()
+
+
+def _from_json(raw: bytes) -> KeepBestState:
+    body = json.loads(raw)
+    if body.get("schema_version") != SCHEMA_VERSION:
+        raise ValueError(f"schema_version {body.get('schema_version')!r}, expected {SCHEMA_VERSION}")
+    pinned = {p["name"]: Pinned(**p) for p in body["pinned"]}
+    return KeepBestState(
+        model_dir=body["model_dir"], metric=body["metric"], mode=body["mode"], keep=int(body["keep"]),
+        event_offsets=dict(body["event_offsets"]), scores={int(k): v for k, v in body["scores"].items()},
+        pinned=pinned, kept=[Kept(**k) for k in body["kept"]], done=dict(body["done"]),
+        garbage=list(body["garbage"]))
+
+
+def load_state(into: str) -> KeepBestState | None:
+    """The saved state, or None when this folder has none yet.
+
+    Raises:
+        CorruptCheckpointError: the file exists but does not parse.
+    """
+    path = join(into, STATE_NAME)
+    try:
+        raw = filesystem_for(into).read(path)
+    except FileNotFoundError:
+        return None
+    try:
+        return _from_json(raw)
+    except (ValueError, KeyError, TypeError) as err:
+        raise CorruptCheckpointError(
+            path, f"keep-best state does not parse ({err})",
+            "restore it from a backup, or pass a new --into folder (this one still holds the kept checkpoints)"
+        ) from None
+
+
+def save_state(into: str, state: KeepBestState) -> None:
+    """Write the state atomically."""
+    write_bytes_atomic(join(into, STATE_NAME), state.to_json())
+
+
+def write_checkpoint_state(into: str, kept: list[Kept]) -> None:
+    """Point TensorFlow's ``checkpoint`` file at the best (``kept`` is worst first, best last),
+    so ``tf.train.latest_checkpoint(INTO)`` returns the best; remove it when nothing is kept."""
+    path = join(into, STATE_FILE_NAME)
+    if not kept:
+        remove(path)
+        return
+    message = CheckpointState(
+        model_checkpoint_path=kept[-1].name,
+        all_model_checkpoint_paths=[k.name for k in kept],
+        all_model_checkpoint_timestamps=[k.kept_at for k in kept],
+        last_preserved_timestamp=min(k.kept_at for k in kept))
+    write_bytes_atomic(path, text_format.MessageToString(message).encode())
