@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+
+from coco_helpers import run_without_evaluators
 
 from tfckpt.coco import METRIC_NAMES, COCOAccumulator, available_backends
 from tfckpt.coco.errors import COCOInputError
@@ -130,21 +128,22 @@ def test_bad_input_is_one_clear_line(call, message):
     assert "\n" not in str(error.value)
 
 
-def test_without_an_evaluator_the_error_says_what_to_install(tmp_path):
-    """A real interpreter in which neither evaluator can be imported."""
-    blocker = ("import sys, importlib.abc\n"
-               "class Block(importlib.abc.MetaPathFinder):\n"
-               "    def find_spec(self, name, path=None, target=None):\n"
-               "        if name.split('.')[0] in ('faster_coco_eval', 'pycocotools'):\n"
-               "            raise ModuleNotFoundError(name)\n"
-               "sys.meta_path.insert(0, Block())\n")
-    code = blocker + ("from tfckpt.coco import COCOAccumulator, available_backends\n"
-                      "print(available_backends())\n"
-                      "scores = COCOAccumulator()\n"
-                      "scores.add((8, 8), [[0, 0, 1, 1]], [1], [[0, 0, 1, 1]], [1.0], [1])\n"
-                      "try:\n    scores.evaluate()\nexcept ImportError as error:\n    print(error)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            cwd=Path(__file__).resolve().parents[2])
+def test_without_an_evaluator_the_error_says_what_to_install():
+    code = ("from tfckpt.coco import COCOAccumulator, available_backends\n"
+            "print(available_backends())\n"
+            "scores = COCOAccumulator()\n"
+            "scores.add((8, 8), [[0, 0, 1, 1]], [1], [[0, 0, 1, 1]], [1.0], [1])\n"
+            "try:\n    scores.evaluate()\nexcept ImportError as error:\n    print(error)\n")
+    result = run_without_evaluators(code, check=True)
     assert result.stdout.splitlines() == [
         "[]", "COCO mAP needs faster-coco-eval or pycocotools, which is not installed; "
               "pip install 'tfckpt[coco]' (it installs faster-coco-eval)"]
+
+
+def test_the_demo_without_an_evaluator_says_what_to_install(tmp_path):
+    result = run_without_evaluators(
+        f"from tfckpt.cli.main import main\nsys.exit(main(['demo', '--out', {str(tmp_path)!r}]))\n", timeout=120)
+    assert result.returncode == 3
+    assert result.stderr.strip() == ("tfckpt: error: COCO mAP needs faster-coco-eval or pycocotools, which is not "
+                                     "installed; pip install 'tfckpt[coco]' (it installs faster-coco-eval)")
+    assert not any(tmp_path.iterdir())

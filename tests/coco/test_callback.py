@@ -86,6 +86,20 @@ def test_keras_callbacks_after_it_see_the_metrics(keras):
     assert {"coco_mAP", "coco_AR100"} <= set(seen[0]) and "coco_mAP50" not in seen[0]
 
 
+@pytest.mark.parametrize("make", [
+    lambda keras: keras.callbacks.EarlyStopping(monitor="val_mAP", mode="max"),
+    lambda keras: keras.callbacks.ModelCheckpoint("unused.keras", monitor="val_mAP", mode="max"),
+], ids=["EarlyStopping", "ModelCheckpoint"])
+def test_a_keras_callback_placed_before_it_is_refused_before_training(keras, make):
+    coco = coco_metrics()
+    with pytest.raises(COCOInputError) as error:
+        fit(keras, [make(keras), coco], epochs=1)
+    name = str(error.value).split("(")[0]
+    assert str(error.value) == (f"{name}(monitor='val_mAP') comes before COCOMetrics in callbacks=[...], so it would "
+                                "never see val_mAP; put COCOMetrics first in callbacks=[...]")
+    assert coco.history == []  # stopped before the first epoch
+
+
 def test_tf_data_with_ragged_ground_truth_gives_the_same_figures(tf, keras):
     counts = (VAL[2] >= 0).sum(1)
     ragged_boxes = tf.RaggedTensor.from_row_lengths(VAL[1][VAL[2] >= 0], counts)

@@ -112,6 +112,10 @@ class COCOAccumulator:
         return {"images": list(self._images), "annotations": list(self._annotations),
                 "categories": [{"id": c, "name": str(c)} for c in categories]}
 
+    def detections_array(self) -> np.ndarray:
+        """Every detection as ``[N, 7]``: image id, x, y, width, height (pixels), score, class."""
+        return np.concatenate(self._detections) if self._detections else np.zeros((0, 7))
+
     def evaluate(self, backend: str = "auto") -> dict[str, float]:
         """The 12 COCO figures by name (see :data:`METRIC_NAMES`); -1 where COCO has no ground truth
         to score (for example ``mAP_large`` without large objects)."""
@@ -119,7 +123,7 @@ class COCOAccumulator:
             raise COCOInputError("no images to evaluate", "add() ground truth and detections first")
         if not self._detections:
             return self._scores_without_detections()
-        stats = run_bbox_eval(self.coco_dataset(), np.concatenate(self._detections), backend)
+        stats = run_bbox_eval(self.coco_dataset(), self.detections_array(), backend)
         return {name: float(value) for name, value in zip(METRIC_NAMES, stats)}
 
     def _scores_without_detections(self) -> dict[str, float]:

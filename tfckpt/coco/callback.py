@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Callable, MutableMapping, Optional
 
@@ -42,7 +43,8 @@ class COCOMetrics(compat.Callback):
     its detections with COCO box mAP and write ``val_mAP``, ``val_mAP50``, ``val_mAP75``,
     ``val_mAP_small|medium|large``, ``val_AR1|10|100`` and ``val_AR_small|medium|large`` into the
     epoch's ``logs``. tfckpt's checkpoint and early-stopping callbacks get these values whatever
-    their place in ``callbacks=[...]``; Keras's own callbacks must come after this one.
+    their place in ``callbacks=[...]``; Keras's own callbacks must come after this one (one that
+    monitors these metrics from an earlier place is refused at train begin).
 
     Args:
         validation_data: ``(images, {"boxes": ..., "classes": ...})`` arrays, or a re-iterable
@@ -97,6 +99,27 @@ class COCOMetrics(compat.Callback):
 
     def on_train_begin(self, logs=None) -> None:
         self._last = None
+        self._check_order(sys._getframe(1))
+
+    def _check_order(self, frame) -> None:
+        """A Keras callback that monitors one of these metrics but runs before this one would
+        never see it: stop before training. The callback list is found in the caller's frame
+        (Keras's ``CallbackList.on_train_begin``); where it is not, nothing is checked."""
+        for _ in range(3):
+            if frame is None:
+                return
+            listed = getattr(frame.f_locals.get("self"), "callbacks", None)
+            if isinstance(listed, list) and any(c is self for c in listed):
+                break
+            frame = frame.f_back
+        else:
+            return
+        for callback in listed[:next(i for i, c in enumerate(listed) if c is self)]:
+            monitor = getattr(callback, "monitor", None)
+            if isinstance(monitor, str) and monitor in self.metric_names:
+                raise COCOInputError(
+                    f"{type(callback).__name__}(monitor={monitor!r}) comes before COCOMetrics in callbacks=[...], "
+                    f"so it would never see {monitor}", "put COCOMetrics first in callbacks=[...]")
 
     def on_epoch_end(self, epoch, logs=None) -> None:
         self.produce(epoch, {} if logs is None else logs)

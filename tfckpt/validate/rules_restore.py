@@ -22,7 +22,7 @@ from tfckpt.pipeline import PipelineConfig
 from tfckpt.validate.findings import ERROR, INFO, WARNING, Finding
 from tfckpt.validate.inputs import RESUME, CheckpointTarget, ValidationInput
 from tfckpt.validate.wording import INCOMPATIBLE, NOT_BOUND, OPTIMIZER_KINDS, at, checkpoint_type, \
-    is_tf1_feature_extractor, meta_label, named, optimizer_kind_of, quoted_list, restore_subject, roots_of
+    is_tf1_feature_extractor, meta_label, named, optimizer_kind_of, quoted_list, restore_subject, roots_of, with_article
 
 _KNOWN_EXTRACTORS = frozenset(rule.feature_extractor for rule in FEATURE_EXTRACTOR_RULES)
 _SUGGESTION_ORDER = (DETECTION, CLASSIFICATION, FINE_TUNE, FULL)
@@ -99,8 +99,9 @@ def _suggestion(config: PipelineConfig, target: CheckpointTarget, rule: RestoreR
         return "point fine_tune_checkpoint at a checkpoint that holds a model (tfckpt inspect lists them)"
     meta = summary.model.meta_architecture if summary.model else None
     if meta is not None and meta != config.meta_architecture.value:
-        return (f"use a {meta_label(config.meta_architecture.value)} checkpoint (the TF2 model zoo has them), "
-                f"or a config for this {meta_label(meta)} checkpoint")
+        wanted = with_article(meta_label(config.meta_architecture.value))
+        return f"use {wanted} checkpoint (the TF2 model zoo has them), or a config for this {meta_label(meta)} " \
+            "checkpoint"
     if summary.model is None and "model" in summary.roots:
         return _SAVE_BACKBONE + ("" if rule.checkpoint_type == CLASSIFICATION
                                  else ' and use fine_tune_checkpoint_type: "classification"')

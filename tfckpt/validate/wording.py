@@ -34,6 +34,11 @@ def meta_label(meta_architecture: Optional[str]) -> str:
     return META_LABELS.get(meta_architecture or "", str(meta_architecture))
 
 
+def with_article(label: str) -> str:
+    """``"SSD"`` -> ``"an SSD"`` (read "ess-ess-dee"), ``"Faster R-CNN"`` -> ``"a Faster R-CNN"``."""
+    return ("an " if label == "SSD" or label[:1].lower() in "aeiou" else "a ") + label
+
+
 def optimizer_kind_of(member: Optional[str]) -> Optional[str]:
     """The optimizer kind of a ``train_config.optimizer`` member; None when unknown."""
     return OPTIMIZER_KINDS.get(member or "")
