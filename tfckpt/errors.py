@@ -46,3 +46,9 @@ class UnreadablePathError(TfckptError, PermissionError):
 
 class MissingDependencyError(TfckptError, ImportError):
     """An optional package needed for this input is not installed."""
+
+
+class OutputFolderError(TfckptError, FileExistsError):
+    """A folder to write into holds files tfckpt did not make; nothing is overwritten."""
+
+    exit_code = 2

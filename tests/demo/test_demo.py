@@ -4,6 +4,7 @@ and from the folder it leaves."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -58,3 +59,22 @@ def test_synthetic_shapes_are_inside_the_image_and_do_not_overlap():
             for j in range(i + 1, len(real)):
                 overlap = np.minimum(real[i, 2:], real[j, 2:]) - np.maximum(real[i, :2], real[j, :2])
                 assert (overlap <= 0).any()
+
+
+def test_a_second_run_replaces_the_first_and_other_folders_are_refused(demo_run, tmp_path):
+    from tfckpt.demo.run import prepare_out_dir
+    from tfckpt.errors import OutputFolderError
+
+    _, out = demo_run
+    again = tmp_path / "again"
+    shutil.copytree(out, again)  # an earlier demo run: best/ and last/ written by tfckpt
+    assert prepare_out_dir(str(again)) is True and list(again.iterdir()) == []
+    (again / "notes.txt").write_text("mine")
+    result = subprocess.run([sys.executable, "-m", "tfckpt", "demo", "--out", str(again)], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (f"tfckpt: error: {again}: holds files that are not an earlier demo run "
+                                     "(notes.txt); pass --out with a new or empty folder")
+    assert (again / "notes.txt").read_text() == "mine"
+    with pytest.raises(OutputFolderError):
+        prepare_out_dir(str(again))

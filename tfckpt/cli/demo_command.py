@@ -31,7 +31,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"tfckpt: error: {flag} must be at least 2 (received {getattr(args, name)})", file=sys.stderr)
             return 2
     resolve_backend()  # no COCO evaluator: one line with the fix, before TensorFlow is even imported
-    from tfckpt.demo.run import run_demo, summary_lines
+    from tfckpt.demo.run import prepare_out_dir, run_demo, summary_lines
+
+    if prepare_out_dir(args.out):  # anything but an earlier demo run there: refused before TensorFlow loads
+        print(f"-- Removed the earlier demo run in {args.out}")
 
     result = run_demo(args.out, epochs=args.epochs, train_images=args.train_images)
     for report in result.reports:

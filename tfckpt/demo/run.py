@@ -40,6 +40,28 @@ def _data(train_images: int, val_images: int, seed: int):
     return train, validation
 
 
+def prepare_out_dir(out_dir: str) -> bool:
+    """Make room for a run in ``out_dir``: an earlier demo run there (``best/`` and ``last/``
+    written by tfckpt) is removed; anything else is refused. True if an earlier run was removed."""
+    import shutil
+
+    from tfckpt.callbacks.folder import INDEX_NAME
+    from tfckpt.errors import OutputFolderError
+
+    if not os.path.isdir(out_dir):
+        return False
+    names = sorted(os.listdir(out_dir))
+    ours = [n for n in names if n in ("best", "last") and os.path.isfile(os.path.join(out_dir, n, INDEX_NAME))]
+    others = [n for n in names if n not in ours]
+    if others:
+        listed = ", ".join(others[:3])
+        raise OutputFolderError(out_dir, f"holds files that are not an earlier demo run ({listed})",
+                                "pass --out with a new or empty folder")
+    for name in ours:
+        shutil.rmtree(os.path.join(out_dir, name))
+    return bool(ours)
+
+
 def run_demo(out_dir: str, epochs: int = 20, seed: int = 0, train_images: int = 1500, val_images: int = 200,
              patience: int = 4, verbose: int | None = None) -> DemoResult:
     """Train with all of tfckpt's callbacks in ``out_dir/best`` and ``out_dir/last``; inspect both."""
@@ -53,6 +75,8 @@ def run_demo(out_dir: str, epochs: int = 20, seed: int = 0, train_images: int = 
     from tfckpt.demo.detector import build_detector, decode_detections, detection_loss, encode_targets
 
     keras = tf.keras
+    if prepare_out_dir(out_dir):
+        print(f"-- Removed the earlier demo run in {out_dir}")
     print(f"-- Making {train_images} training and {val_images} validation images (64x64, 1-3 shapes each)")
     (images, boxes, classes), (val_x, val_boxes, val_classes) = _data(train_images, val_images, seed)
     model = build_detector(keras, seed=seed)
