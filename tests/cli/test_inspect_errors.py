@@ -55,6 +55,10 @@ def test_model_zoo_folder_points_at_its_checkpoint_subfolder(capsys, tmp_path, s
     assert code == 3
     assert one_error_line(err).endswith(f"checkpoints are in its subfolder checkpoint/: pass {zoo / 'checkpoint'}")
     assert run(capsys, zoo / "checkpoint")[0] == 0
+    code, _, err = run(capsys, zoo / "ckpt-0")  # the prefix, one folder too high
+    assert code == 3
+    assert one_error_line(err) == (f"{zoo / 'ckpt-0'}: no checkpoint with this prefix (no ckpt-0.index); it is in the "
+                                   f"subfolder checkpoint/: pass {zoo / 'checkpoint' / 'ckpt-0'}")
 
 
 def test_path_that_does_not_exist(capsys, tmp_path):

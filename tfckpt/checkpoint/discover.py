@@ -178,6 +178,11 @@ def _not_found(prefix: str, fs: FileSystem) -> CheckpointNotFoundError:
         return CheckpointNotFoundError(
             prefix, f"no checkpoint with this prefix (no {_basename(prefix)}.index)",
             f"checkpoints in {folder}: {', '.join(nearby[-5:])}; pass one of them or the folder")
+    for sub in ("checkpoint", "checkpoints"):  # a model-zoo download keeps its checkpoint one level down
+        inside = join(join(folder, sub), _basename(prefix))
+        if fs.isdir(join(folder, sub)) and fs.exists(inside + ".index"):
+            return CheckpointNotFoundError(prefix, f"no checkpoint with this prefix (no {_basename(prefix)}.index)",
+                                           f"it is in the subfolder {sub}/: pass {inside}")
     if fs.exists(prefix + ".meta") or fs.exists(prefix):
         return CheckpointNotFoundError(
             prefix, "no .index file beside it (an old V1 checkpoint or a partial copy?)",
