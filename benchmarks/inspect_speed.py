@@ -158,31 +158,15 @@ def bare_python_command(python: str) -> list[str]:
 
 
 def make_sparse_data_files(prefixes: list[str]) -> None:
-    """(Runs in a child.) Sparse data shards of the right size next to each prefix's index.
-
-    Uses ``sparse_data_files`` from the tests' conftest (which also puts back the real int64
-    scalars such as ``step``); without pytest, plain truncation to the needed sizes.
-    """
+    """(Runs in a child.) Sparse data shards of the right size next to each prefix's index, with
+    ``sparse_data_files`` from ``tests/testkit.py`` (which also puts back the real int64 scalars
+    such as ``step``)."""
     sys.path[:0] = [str(REPO), str(REPO / "tests")]
-    try:
-        from conftest import sparse_data_files
-        helper = "tests/conftest.py:sparse_data_files"
-    except ImportError:
-        sparse_data_files, helper = truncate_data_files, "truncate to size (no pytest)"
+    from testkit import sparse_data_files
+
     for prefix in prefixes:
         sparse_data_files(Path(prefix))
-    print(helper)
-
-
-def truncate_data_files(prefix: Path) -> None:
-    """Each data shard the index names, as a sparse file of its needed size (zeros)."""
-    from tfckpt.checkpoint.index import read_index
-    from tfckpt.checkpoint.shards import required_shard_sizes
-
-    index = read_index(str(prefix))
-    for shard, size in required_shard_sizes(index).items():
-        with open(index.data_path(shard), "wb") as handle:
-            handle.truncate(size)
+    print("tests/testkit.py:sparse_data_files")
 
 
 def build_odapi_folder(root: Path, python: str) -> tuple[Path, str]:

@@ -10,7 +10,7 @@ import pytest
 from tfckpt.callbacks.errors import CallbackConfigError, MonitorNotFoundError
 from tfckpt.checkpoint.inspect import inspect_path
 
-from conftest import keras_major_version
+from testkit import keras_major_version
 from helpers import fit, index_of, kept_names, load_weights_of, scripted_metric, tiny_model
 
 MAP = [0.10, 0.30, 0.25, 0.50, 0.45, 0.40]

@@ -14,7 +14,7 @@ import pytest
 
 from tfckpt.checkpoint.inspect import inspect_path
 
-from conftest import keras_major_version
+from testkit import keras_major_version
 
 TARGET = Path(__file__).with_name("distributed_target.py")
 REPO = Path(__file__).parent.parent.parent

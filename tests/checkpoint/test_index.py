@@ -8,7 +8,7 @@ import pytest
 from tfckpt.checkpoint.index import read_index
 from tfckpt.errors import CheckpointNotFoundError
 
-from conftest import ODAPI_NAMES, ODAPI_REAL, build_tiny_model, keras_major_version
+from testkit import ODAPI_NAMES, ODAPI_REAL, build_tiny_model, keras_major_version
 
 
 def assert_matches_tensorflow(tf, prefix) -> None:

@@ -7,7 +7,7 @@ import pytest
 from tfckpt.checkpoint.inspect import inspect_path
 from tfckpt.errors import CorruptCheckpointError
 
-from conftest import build_tiny_model, keras_major_version
+from testkit import build_tiny_model, keras_major_version
 
 
 def h5_datasets(path) -> dict:

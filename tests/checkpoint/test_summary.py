@@ -7,7 +7,7 @@ import pytest
 from tfckpt.checkpoint.optimizer import kind_from_slot_names
 from tfckpt.checkpoint.summary import summarize_prefix
 
-from conftest import keras_major_version
+from testkit import keras_major_version
 
 
 @pytest.mark.parametrize("make, kind", [

@@ -10,7 +10,7 @@ import pytest
 from tfckpt.checkpoint.index import read_index
 from tfckpt.errors import CorruptCheckpointError
 
-from conftest import ODAPI_REAL
+from testkit import ODAPI_REAL
 
 FIX = "the .index file is damaged: copy it again from where it was saved, or use another checkpoint"
 

@@ -14,9 +14,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Optional
 
-from google.protobuf import text_format
-
-from tfckpt.checkpoint.protos import CheckpointState
+from tfckpt.checkpoint.state import format_state
 from tfckpt.io.atomic import TEMP_MARKER, makedirs, remove, write_bytes_atomic
 from tfckpt.io.fs import filesystem_for, join
 from tfckpt.errors import CorruptCheckpointError
@@ -122,12 +120,8 @@ class CheckpointFolder:
         tf_format = [record for record in kept if record.format == "tf"]
         if tf_format:
             latest = max(tf_format, key=lambda r: (r.step, r.wall_time))
-            message = CheckpointState(
-                model_checkpoint_path=latest.name,
-                all_model_checkpoint_paths=[r.name for r in tf_format],
-                all_model_checkpoint_timestamps=[r.wall_time for r in tf_format],
-                last_preserved_timestamp=min(r.wall_time for r in tf_format))
-            write_bytes_atomic(self.path(STATE_NAME), text_format.MessageToString(message).encode())
+            write_bytes_atomic(self.path(STATE_NAME), format_state(
+                latest.name, [r.name for r in tf_format], [r.wall_time for r in tf_format]))
         else:
             remove(self.path(STATE_NAME))
 

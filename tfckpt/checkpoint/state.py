@@ -56,3 +56,16 @@ def parse_state(text: str | bytes, path: str) -> StateFile:
         listed=tuple(message.all_model_checkpoint_paths),
         timestamps=tuple(message.all_model_checkpoint_timestamps),
     )
+
+
+def format_state(latest: str, listed: list[str], timestamps: list[float]) -> bytes:
+    """The text of a state file naming ``latest`` and ``listed`` (with their save times), as
+    ``tf.train.CheckpointManager`` writes it; the caller writes it atomically.
+
+    Example:
+        >>> format_state("ckpt-2", ["ckpt-1", "ckpt-2"], [1.0, 2.0]).decode().splitlines()[0]
+        'model_checkpoint_path: "ckpt-2"'
+    """
+    message = CheckpointState(model_checkpoint_path=latest, all_model_checkpoint_paths=listed,
+                              all_model_checkpoint_timestamps=timestamps, last_preserved_timestamp=min(timestamps))
+    return text_format.MessageToString(message).encode()

@@ -16,10 +16,7 @@ import json
 import time
 from dataclasses import asdict, dataclass, field
 
-from google.protobuf import text_format
-
-from tfckpt.checkpoint.protos import CheckpointState
-from tfckpt.checkpoint.state import STATE_FILE_NAME
+from tfckpt.checkpoint.state import STATE_FILE_NAME, format_state
 from tfckpt.errors import CorruptCheckpointError
 from tfckpt.io.atomic import remove, write_bytes_atomic
 from tfckpt.io.fs import filesystem_for, join
@@ -123,9 +120,4 @@ def write_checkpoint_state(into: str, kept: list[Kept]) -> None:
     if not kept:
         remove(path)
         return
-    message = CheckpointState(
-        model_checkpoint_path=kept[-1].name,
-        all_model_checkpoint_paths=[k.name for k in kept],
-        all_model_checkpoint_timestamps=[k.kept_at for k in kept],
-        last_preserved_timestamp=min(k.kept_at for k in kept))
-    write_bytes_atomic(path, text_format.MessageToString(message).encode())
+    write_bytes_atomic(path, format_state(kept[-1].name, [k.name for k in kept], [k.kept_at for k in kept]))
