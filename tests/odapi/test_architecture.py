@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tfckpt.odapi import architecture
-from tfckpt.odapi.architecture import FEATURE_EXTRACTOR_RULES, ModelSummary, describe_model
+from tfckpt.odapi import architecture, signatures
+from tfckpt.odapi.architecture import ModelSummary, describe_model
+from tfckpt.odapi.signatures import FEATURE_EXTRACTOR_RULES
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "odapi"
 SIGNATURES = DATA / "signatures"
@@ -284,3 +285,4 @@ def test_summary_is_frozen():
 
 def test_module_docstring_example_runs():
     assert doctest.testmod(architecture).failed == 0
+    assert doctest.testmod(signatures).failed == 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
-from tfckpt.odapi.architecture import FEATURE_EXTRACTOR_RULES
+from tfckpt.odapi.signatures import FEATURE_EXTRACTOR_RULES
 from tfckpt.pipeline import Located
 from tfckpt.validate.findings import ERROR, INFO, WARNING, Finding
 from tfckpt.validate.inputs import CheckpointTarget, ValidationInput

@@ -15,7 +15,7 @@ import difflib
 from typing import List, Optional, Tuple
 
 from tfckpt.checkpoint.summary import TF2, CheckpointSummary
-from tfckpt.odapi.architecture import FEATURE_EXTRACTOR_RULES
+from tfckpt.odapi.signatures import FEATURE_EXTRACTOR_RULES
 from tfckpt.odapi.restore_rules import CLASSIFICATION, DETECTION, FINE_TUNE, FULL, RestoreRule, checkpoint_types, \
     effective_checkpoint_type, fitting_types, missing_prefixes, restore_rule, resume_rule
 from tfckpt.pipeline import PipelineConfig
