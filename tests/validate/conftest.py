@@ -11,50 +11,17 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Tuple, Union
+from typing import Dict, Tuple
 
 import pytest
 
+from validate_helpers import VALUE, Spec, signature, write_bundle
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 REAL_CONFIGS = DATA / "pipeline" / "real"
-SIGNATURES = DATA / "odapi" / "signatures"
 FINETUNE = "finetune_frcnn_irv2_3cls_momentum.config"
 SSD_CONFIG = "ssd_mobilenet_v2_90cls.config"
-OBJECT_GRAPH = "_CHECKPOINTABLE_OBJECT_GRAPH"
-VALUE = "/.ATTRIBUTES/VARIABLE_VALUE"
 IRV2, SSD = "frcnn_irv2_90cls_momentum", "ssd_mobilenet_v2_90cls"
-
-Spec = Union[Tuple[int, ...], int]  # a float32 shape (zeros), or an int64 scalar's value
-
-
-def signature(config: str) -> Dict[str, Tuple[int, ...]]:
-    """The model variables (name -> shape) the real OD API builds for a model-zoo config."""
-    lines = (SIGNATURES / f"{config}.tsv").read_text().splitlines()[1:]
-    shapes = {}
-    for name, shape in (line.split("\t") for line in lines if line):
-        inner = shape.strip("[]").strip()
-        shapes[name] = tuple(int(size) for size in inner.split(",")) if inner else ()
-    return shapes
-
-
-def write_bundle(tf, prefix: Path, tensors: Dict[str, Spec], object_based: bool = True) -> Path:
-    """A real checkpoint bundle (``.index`` + ``.data``) written by TensorFlow's ``SaveV2``.
-
-    An empty ``_CHECKPOINTABLE_OBJECT_GRAPH`` string tensor makes it read as TF2 object-based (tfckpt
-    reads the graph only for Keras 3 optimizer names); without it, it is a TF1 name-based save.
-    """
-    prefix.parent.mkdir(parents=True, exist_ok=True)
-    names, values = [], []
-    for name, spec in tensors.items():
-        if name == OBJECT_GRAPH:
-            continue
-        names.append(name)
-        values.append(tf.constant(spec, tf.int64) if isinstance(spec, int) else tf.zeros(spec, tf.float32))
-    if object_based:
-        names.insert(0, OBJECT_GRAPH)
-        values.insert(0, tf.constant(b""))
-    tf.raw_ops.SaveV2(prefix=str(prefix), tensor_names=names, shape_and_slices=[""] * len(names), tensors=values)
-    return prefix
 
 
 def training_state(model: Dict[str, Tuple[int, ...]], step: int, slots: Tuple[str, ...],

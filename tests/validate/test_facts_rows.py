@@ -11,7 +11,7 @@ import pytest
 
 from tfckpt.validate import validate
 
-from validate_helpers import CKPT2, only, summary
+from validate_helpers import CKPT2, only, signature, summary, write_bundle
 
 NOT_BOUND = "(AssertionError: Found ... Python objects that were not bound to checkpointed values)"
 INCOMPATIBLE = "(ValueError: Received incompatible tensor with shape ... when attempting to restore variable)"
@@ -201,3 +201,27 @@ def test_dummy_computation_off_with_full_and_new_class_count_fails_at_the_first_
         'checkpoint class head has 90 classes, config num_classes is 3: fine_tune_checkpoint_type "full" restores the '
         "heads too; with run_fine_tune_checkpoint_dummy_computation: false the restore is deferred, the load seems to "
         "succeed with the checkpoint's 90-class heads, and the first training step fails in the loss")
+
+
+MASKS = {"use_dropout: false": "use_dropout: false\n        predict_instance_masks: true"}
+NINETY = {"num_classes: 3": "num_classes: 90"}
+
+
+def test_mask_rcnn_config_with_a_faster_rcnn_checkpoint_under_full_warns(workspace):
+    report = validate(workspace.config({**CKPT2, **FULL, **MASKS, **NINETY}))
+    finding = only(report, "mask-head-missing")
+    assert finding.severity == "warning"
+    assert finding.message == (
+        'predict_instance_masks: true builds Mask R-CNN\'s mask head, but fine_tune_checkpoint '
+        '"ckpts/frcnn_irv2_90cls_momentum/ckpt-2" is a Faster R-CNN checkpoint without one (no '
+        'model/_mask_rcnn_box_predictor/_third_stage_heads): fine_tune_checkpoint_type "full" restores the whole '
+        f"model, and the restore is expected to fail {NOT_BOUND}")
+    assert finding.hint.startswith('use fine_tune_checkpoint_type: "detection" (the mask head then starts fresh')
+
+
+def test_mask_rcnn_config_is_fine_with_detection_or_with_a_mask_rcnn_checkpoint(workspace, tf):
+    assert "mask-head-missing" not in {f.id for f in validate(workspace.config({**CKPT2, **MASKS})).findings}
+    mask = write_bundle(tf, workspace.root / "ckpts" / "mask_rcnn" / "ckpt-0",
+                        signature("mask_rcnn_inception_resnet_v2_1024x1024_coco17_gpu-8"))
+    config = workspace.config({"ckpts/frcnn_irv2_90cls_momentum/ckpt-1": str(mask), **FULL, **MASKS, **NINETY})
+    assert {f.id for f in validate(config).findings} == {"num-classes-exceeds-label-map"}  # it binds, mask head too

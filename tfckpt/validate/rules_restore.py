@@ -311,6 +311,31 @@ def dummy_computation(data: ValidationInput) -> List[Finding]:
                "restoring)", flag)]
 
 
+MASK_HEAD = "model/_mask_rcnn_box_predictor/_third_stage_heads/"
+_PREDICT_MASKS = "model.faster_rcnn.second_stage_box_predictor.mask_rcnn_box_predictor.predict_instance_masks"
+
+
+def mask_head(data: ValidationInput) -> List[Finding]:
+    """A Mask R-CNN config (``predict_instance_masks: true``) restoring the whole model of a
+    Faster R-CNN checkpoint, which has no mask head: the asserted restore leaves it unbound."""
+    flag = data.config.get(_PREDICT_MASKS)
+    if not flag.value:
+        return []
+    findings = []
+    for target, rule, binding, _ in _restores(data):
+        if target.role == RESUME or binding != BINDS or not rule.restores_heads \
+                or any(name.startswith(MASK_HEAD) for name in _names(target.summary)):
+            continue
+        findings.append(at(data.config, "mask-head-missing", WARNING,
+                           f"predict_instance_masks: true builds Mask R-CNN's mask head, but {named(target)} is a "
+                           f"Faster R-CNN checkpoint without one (no {MASK_HEAD.rstrip('/')}): "
+                           f"{checkpoint_type(data.config)} restores the whole model, and the restore is expected to "
+                           f"fail ({NOT_BOUND})",
+                           'use fine_tune_checkpoint_type: "detection" (the mask head then starts fresh, like the '
+                           "box heads), or a Mask R-CNN checkpoint", flag, data.config.fine_tune_checkpoint_type))
+    return findings
+
+
 def load_all_detection_vars(data: ValidationInput) -> List[Finding]:
     """``load_all_detection_checkpoint_vars: true`` is a TF1 option that model_main_tf2 rejects."""
     flag = data.config.get("train_config.load_all_detection_checkpoint_vars")
@@ -323,4 +348,4 @@ def load_all_detection_vars(data: ValidationInput) -> List[Finding]:
 
 
 RULES = (checkpoint_type_unknown, restores_nothing, resume_step_only, feature_extractor, class_count,
-         optimizer_state, dummy_computation, load_all_detection_vars)
+         optimizer_state, dummy_computation, mask_head, load_all_detection_vars)
