@@ -65,6 +65,17 @@ def test_val_map_reaches_best_checkpoint_whatever_the_order(keras, tmp_path, coc
     assert logged[-1] == pytest.approx(map_of(model), abs=1e-12)  # the figure is the model's own
 
 
+def test_a_periodic_filename_with_val_map_placed_before_it(keras, tmp_path):
+    import tfckpt
+
+    periodic = tfckpt.PeriodicCheckpoint(tmp_path / "last", every_epochs=1, keep_last=2,
+                                         filename="ckpt-{epoch:02d}-{val_mAP:.3f}", verbose=0)
+    coco = coco_metrics()
+    fit(keras, [periodic, coco], epochs=2)
+    expected = [f"ckpt-{row['epoch']:02d}-{row['val_mAP']:.3f}" for row in coco.history]
+    assert [e["name"] for e in periodic.events if e["action"] == "saved"] == expected
+
+
 def test_every_two_epochs_readers_wait_for_the_metric(keras, tmp_path):
     import tfckpt
 
