@@ -147,3 +147,17 @@ def test_the_demo_without_an_evaluator_says_what_to_install(tmp_path):
     assert result.stderr.strip() == ("tfckpt: error: COCO mAP needs faster-coco-eval or pycocotools, which is not "
                                      "installed; pip install 'tfckpt[coco]' (it installs faster-coco-eval)")
     assert not any(tmp_path.iterdir())
+
+
+def test_zero_based_detections_against_one_based_labels_are_pointed_out():
+    truth, found = random_scene(np.random.default_rng(5))
+    shifted, aligned = COCOAccumulator("xyxy", normalized=False), COCOAccumulator("xyxy", normalized=False)
+    for (gt_boxes, gt_classes), (boxes, scores, classes) in zip(truth, found):
+        shifted.add((120, 160), gt_boxes, gt_classes, boxes, scores, classes - 1)  # ids 0, 1, 2 against 1, 2, 3
+        aligned.add((120, 160), gt_boxes, gt_classes, boxes, scores, classes)
+    assert shifted.class_id_warning().startswith(
+        "detections overlapping a ground-truth box mostly have its class id -1 (")
+    assert shifted.class_id_warning().endswith(
+        "): add 1 to the detected classes (in output_adapter) so both count from the same id")
+    assert aligned.class_id_warning() is None
+    assert shifted.evaluate()["mAP"] < aligned.evaluate()["mAP"]

@@ -124,6 +124,25 @@ def test_tf_data_with_ragged_ground_truth_gives_the_same_figures(tf, keras):
     assert from_dataset.history[0]["val_AR100"] == pytest.approx(from_arrays.history[0]["val_AR100"], abs=1e-12)
 
 
+def test_zero_based_classes_are_pointed_out_once(keras, capsys):
+    import itertools
+
+    import tfckpt
+
+    batches = itertools.cycle(range(0, len(VAL[0]), 5))
+
+    def ground_truth_as_zero_based_detections(outputs):  # a perfect detector whose ids start at 0
+        start = next(batches)
+        return VAL[1][start:start + 5], np.ones(VAL[2][start:start + 5].shape), VAL[2][start:start + 5] - 1
+
+    coco = tfckpt.COCOMetrics(VAL_DATA, output_adapter=ground_truth_as_zero_based_detections, batch_size=5,
+                              verbose=0)
+    fit(keras, [coco], epochs=2)
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("COCOMetrics: warning:")]
+    assert len(warnings) == 1 and "add 1 to the detected classes (in output_adapter)" in warnings[0]
+    assert coco.history[0]["val_mAP"] < 0.5
+
+
 def test_unreadable_model_output_names_the_fix(keras):
     import tfckpt
 

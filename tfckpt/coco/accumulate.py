@@ -116,6 +116,33 @@ class COCOAccumulator:
         """Every detection as ``[N, 7]``: image id, x, y, width, height (pixels), score, class."""
         return np.concatenate(self._detections) if self._detections else np.zeros((0, 7))
 
+    def class_id_warning(self) -> Optional[str]:
+        """A sentence when detections that overlap a ground-truth box (IoU >= 0.5) mostly carry its
+        class id minus (or plus) one: 0-based detections against a 1-based label map, the usual slip
+        with the Object Detection API's ``postprocess`` outputs. None otherwise (or too few overlaps)."""
+        truth: dict[int, list[dict]] = {}
+        for annotation in self._annotations:
+            truth.setdefault(annotation["image_id"], []).append(annotation)
+        votes = {-1: 0, 0: 0, 1: 0}
+        for rows in self._detections:
+            annotations = truth.get(int(rows[0, 0]), [])
+            if not annotations:
+                continue
+            boxes = np.array([a["bbox"] for a in annotations])
+            overlap = _iou_xywh(rows[:, 1:5], boxes)
+            for detected, iou, match in zip(rows[:, 6], overlap.max(axis=1), overlap.argmax(axis=1)):
+                difference = int(detected) - annotations[match]["category_id"]
+                if iou >= 0.5 and difference in votes:
+                    votes[difference] += 1
+        total = sum(votes.values())
+        for difference in (-1, 1):
+            if total >= 10 and votes[difference] >= 0.8 * total:
+                shift = -difference
+                return (f"detections overlapping a ground-truth box mostly have its class id {difference:+d} "
+                        f"({votes[difference]} of {total}): add {shift} to the detected classes (in output_adapter) so "
+                        "both count from the same id")
+        return None
+
     def evaluate(self, backend: str = "auto") -> dict[str, float]:
         """The 12 COCO figures by name (see :data:`METRIC_NAMES`); -1 where COCO has no ground truth
         to score (for example ``mAP_large`` without large objects)."""
@@ -138,3 +165,13 @@ class COCOAccumulator:
             size = next((s for s in ("_small", "_medium", "_large") if name.endswith(s)), "")
             scores[name] = 0.0 if present[size] else -1.0
         return scores
+
+
+def _iou_xywh(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of every box in ``a`` with every box in ``b`` (``[x, y, width, height]``)."""
+    a_low, b_low = a[:, None, :2], b[None, :, :2]
+    a_high, b_high = a_low + a[:, None, 2:], b_low + b[None, :, 2:]
+    sides = np.clip(np.minimum(a_high, b_high) - np.maximum(a_low, b_low), 0, None)
+    inter = sides[..., 0] * sides[..., 1]
+    union = (a[:, 2] * a[:, 3])[:, None] + (b[:, 2] * b[:, 3])[None, :] - inter
+    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)

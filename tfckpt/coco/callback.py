@@ -92,6 +92,7 @@ class COCOMetrics(compat.Callback):
         self.metric_names = tuple(prefix + name for name in metrics)
         self.history: list[dict] = []
         self._last: Optional[tuple[int, dict]] = None
+        self._warned = False
 
     def set_model(self, model) -> None:
         super().set_model(model)
@@ -160,4 +161,8 @@ class COCOMetrics(compat.Callback):
                              detections["classes"], detections["num_detections"])
         if scores.num_images == 0:
             raise COCOInputError("validation_data gave no batches", "pass at least one batch of images")
+        warning = scores.class_id_warning()
+        if warning and not self._warned:
+            print(f"COCOMetrics: warning: {warning}", file=sys.stderr)
+            self._warned = True
         return scores.evaluate(self.backend), scores.num_images
