@@ -76,6 +76,20 @@ def test_a_periodic_filename_with_val_map_placed_before_it(keras, tmp_path):
     assert [e["name"] for e in periodic.events if e["action"] == "saved"] == expected
 
 
+def test_a_second_fit_of_the_same_model_reads_its_own_coco_metrics(keras, tmp_path):
+    import tfckpt
+
+    model, _ = fit(keras, [coco_metrics()], epochs=1)
+    smaller = (VAL[0][:6], {"boxes": VAL[1][:6], "classes": VAL[2][:6]})
+    coco = coco_metrics(data=smaller)
+    best = tfckpt.BestCheckpoint(tmp_path / "best", monitor="val_mAP", keep_best=3, verbose=0)
+    model.fit(TRAIN[0], encode_targets(TRAIN[1], TRAIN[2]), batch_size=16, epochs=2, verbose=0,
+              callbacks=[best, coco])
+    saved = {e["epoch"]: e["value"] for e in best.events if e["action"] == "saved"}
+    assert saved and all(value == pytest.approx(coco.history[epoch - 1]["val_mAP"]) for epoch, value in saved.items())
+    assert len(coco.history) == 2
+
+
 def test_every_two_epochs_readers_wait_for_the_metric(keras, tmp_path):
     import tfckpt
 

@@ -26,9 +26,17 @@ class MetricSource(Protocol):
 
 
 def register(model, source: MetricSource) -> None:
-    """Let readers of ``model``'s logs find ``source``."""
+    """Let readers of ``model``'s logs find ``source``. It replaces an earlier source of any of
+    the same names (one left by an earlier ``fit`` of this model, even one that raised)."""
+    names = set(source.metric_names)
+    sources = [s for s in getattr(model, _ATTRIBUTE, []) if s is not source and not names & set(s.metric_names)]
+    object.__setattr__(model, _ATTRIBUTE, [source] + sources)  # not tracked as a Keras attribute
+
+
+def unregister(model, source: MetricSource) -> None:
+    """Forget ``source`` (at the end of its ``fit``)."""
     sources = [s for s in getattr(model, _ATTRIBUTE, []) if s is not source]
-    object.__setattr__(model, _ATTRIBUTE, sources + [source])  # not tracked as a Keras attribute
+    object.__setattr__(model, _ATTRIBUTE, sources)
 
 
 def sources_of(model) -> list[MetricSource]:

@@ -94,13 +94,13 @@ class COCOMetrics(compat.Callback):
         self._last: Optional[tuple[int, dict]] = None
         self._warned = False
 
-    def set_model(self, model) -> None:
-        super().set_model(model)
-        metric_sources.register(model, self)
-
     def on_train_begin(self, logs=None) -> None:
         self._last = None
         self._check_order(sys._getframe(1))
+        metric_sources.register(self.model, self)
+
+    def on_train_end(self, logs=None) -> None:
+        metric_sources.unregister(self.model, self)
 
     def _check_order(self, frame) -> None:
         """A Keras callback that monitors one of these metrics but runs before this one would
