@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from tfckpt.checkpoint.discover import Discovery, discover
 from tfckpt.checkpoint.problems import Problem
+from tfckpt.checkpoint.score_record import read_score_record
 from tfckpt.checkpoint.summary import CheckpointSummary, summarize_keras_file, summarize_prefix
 from tfckpt.errors import CorruptCheckpointError, MissingDependencyError, TfckptError, UnreadablePathError
 from tfckpt.io.fs import FileSystem, filesystem_for
@@ -66,6 +67,8 @@ def inspect_path(path: str, deep: bool = False, fs: FileSystem | None = None) ->
     for target, summarize in targets:
         try:
             report.checkpoints.append(summarize(target, fs, deep))
+            if summarize is summarize_prefix:
+                report.checkpoints[-1].record = read_score_record(target, fs)
         except (CorruptCheckpointError, UnreadablePathError, MissingDependencyError) as err:
             if single:
                 raise

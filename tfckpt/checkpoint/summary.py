@@ -15,6 +15,7 @@ from tfckpt.checkpoint.index import OBJECT_GRAPH_KEY, CheckpointIndex, read_inde
 from tfckpt.checkpoint.keras_file import read_keras_file
 from tfckpt.checkpoint.optimizer import SLOT_MARKER, optimizer_kind, state_tensor_count
 from tfckpt.checkpoint.problems import Problem
+from tfckpt.checkpoint.score_record import ScoreRecord
 from tfckpt.checkpoint.shards import ChecksumMismatch, check_shards, data_bytes, read_scalar, verify_checksums
 from tfckpt.io.fs import FileSystem, filesystem_for
 from tfckpt.odapi.architecture import ModelSummary, describe_model
@@ -53,6 +54,7 @@ class CheckpointSummary:
     optimizer: str | None = None
     optimizer_state_tensors: int = 0
     tensors: list[tuple[str, tuple[int, ...], str]] = field(default_factory=list)
+    record: ScoreRecord | None = None  # tfckpt's PREFIX.json beside it, if any
 
     @property
     def complete(self) -> bool:

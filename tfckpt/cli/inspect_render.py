@@ -82,6 +82,8 @@ def _checkpoint_lines(report: InspectionReport, summary: CheckpointSummary) -> l
         if summary.optimizer:
             state = f" ({summary.optimizer_state_tensors:,} state tensors)" if summary.optimizer_state_tensors else ""
             lines.append(f"      optimizer: {summary.optimizer}{state}")
+        if summary.record is not None:
+            lines.append(f"      record: {summary.record.describe()}")
     for problem in summary.problems:
         marker = "note:" if problem.severity == "note" else "!"
         lines.append(f"      {marker} {problem.line()}")
@@ -136,6 +138,7 @@ def _checkpoint_dict(summary: CheckpointSummary, variables: str | None, listed: 
         "model": _model_dict(summary),
         "optimizer": summary.optimizer,
         "optimizer_state_tensors": summary.optimizer_state_tensors,
+        "record": summary.record.to_dict() if summary.record is not None else None,
     }
     if variables is not None and listed:
         data["variables"] = [{"name": n, "shape": list(s), "dtype": d} for n, s, d in _matching(summary, variables)]
