@@ -176,6 +176,7 @@ def test_missing_label_map_and_input_files(workspace):
                                ("error", "input-missing", "pipeline.config:88")] + OK_INFO
     assert report.findings[0].message == ('label_map_path "data/label_map_3.pbtxt" does not exist: training fails when '
                                           "it builds its input")
+    assert report.findings[0].hint.endswith("; the same path is on line 92")  # the eval reader's: fix both at once
     assert report.findings[1].message == ('input_path "data/train.tfrecord" matches no file: training fails ("Did not '
                                           'find any input files matching the glob pattern")')
 

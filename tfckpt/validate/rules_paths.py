@@ -169,6 +169,13 @@ def model_dir_state(data: ValidationInput) -> List[Finding]:
                     " to resume")]
 
 
+def _same_path_elsewhere(data: ValidationInput, located) -> str:
+    """``"; the same path is on lines 149, 160"``: other readers that name this label map."""
+    lines = [str(other.line) for other in data.config.label_map_paths
+             if other.value == located.value and other.line is not None and other.line != located.line]
+    return f"; the same path is on line{'s' if len(lines) > 1 else ''} {', '.join(lines)}" if lines else ""
+
+
 def label_map_files(data: ValidationInput) -> List[Finding]:
     """Each label map exists, parses, and has sound ids and names."""
     findings = []
@@ -182,7 +189,8 @@ def label_map_files(data: ValidationInput) -> List[Finding]:
         elif entry.missing:
             findings.append(at(data.config, "label-map-missing", severity,
                                f'label_map_path "{entry.located.value}" does not exist: {consequence}',
-                               f"check the path ({_FROM_CWD})", entry.located))
+                               f"check the path ({_FROM_CWD}){_same_path_elsewhere(data, entry.located)}",
+                               entry.located))
         else:
             if entry.relative_to_config:
                 findings.append(at(data.config, "label-map-missing", severity,
