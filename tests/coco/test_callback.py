@@ -157,6 +157,21 @@ def test_zero_based_classes_are_pointed_out_once(keras, capsys):
     assert coco.history[0]["val_mAP"] < 0.5
 
 
+def test_a_repeating_dataset_needs_steps(tf, keras):
+    import tfckpt
+
+    dataset = tf.data.Dataset.from_tensor_slices((VAL[0], {"boxes": VAL[1], "classes": VAL[2]})).batch(4)
+    with pytest.raises(COCOInputError) as error:
+        tfckpt.COCOMetrics(dataset.repeat(), verbose=0)
+    assert str(error.value) == ("validation_data repeats forever (a tf.data.Dataset with .repeat()), so an evaluation "
+                                "would never end; pass steps=N (batches per evaluation), or the dataset without "
+                                ".repeat()")
+    limited = coco_metrics(data=dataset.repeat(), steps=3)  # 3 batches of 4: each image once
+    whole = coco_metrics(data=dataset)
+    fit(keras, [limited, whole], epochs=1)
+    assert limited.history[0]["val_mAP"] == pytest.approx(whole.history[0]["val_mAP"], abs=1e-12)
+
+
 def test_unreadable_model_output_names_the_fix(keras):
     import tfckpt
 
@@ -173,6 +188,7 @@ def test_unreadable_model_output_names_the_fix(keras):
     (dict(validation_data=VAL_DATA, metrics=("mAP", "map50")), "metrics must be a list of names from mAP, mAP50"),
     (dict(validation_data=VAL_DATA, output_adapter="decode"), "output_adapter must be a function"),
     (dict(validation_data=VAL_DATA, backend="detectron"), "unknown COCO backend 'detectron'"),
+    (dict(validation_data=VAL_DATA, steps=0), "steps must be a whole number >= 1"),
 ])
 def test_bad_arguments_fail_at_construction(kwargs, message):
     import tfckpt

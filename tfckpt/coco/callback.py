@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
 from typing import Callable, MutableMapping, Optional
@@ -38,6 +39,12 @@ def _batches(validation_data, batch_size: int):
         yield batch[0], batch[1]
 
 
+def _repeats_forever(validation_data) -> bool:
+    """A ``tf.data.Dataset`` whose cardinality is infinite."""
+    cardinality = getattr(validation_data, "cardinality", None)
+    return callable(cardinality) and int(cardinality()) == int(compat.tf.data.INFINITE_CARDINALITY)
+
+
 class COCOMetrics(compat.Callback):
     """At the end of every ``every_epochs``-th epoch, run the model on ``validation_data``, score
     its detections with COCO box mAP and write ``val_mAP``, ``val_mAP50``, ``val_mAP75``,
@@ -62,6 +69,8 @@ class COCOMetrics(compat.Callback):
         prefix: put before each name in ``logs``. Defaults to ``"val_"``.
         backend: ``"auto"`` (faster-coco-eval, else pycocotools), or either by name.
         batch_size: for ``validation_data`` given as arrays. Defaults to ``32``.
+        steps: evaluate at most this many batches; needed for a dataset that repeats forever.
+            Defaults to ``None`` (all of it).
         verbose: 1 prints one line per evaluation. Defaults to ``1``.
 
     Attributes:
@@ -70,9 +79,10 @@ class COCOMetrics(compat.Callback):
 
     def __init__(self, validation_data, every_epochs: int = 1, output_adapter: Optional[Callable] = None,
                  box_format: str = "yxyx", normalized: bool = True, metrics=METRIC_NAMES, prefix: str = "val_",
-                 backend: str = "auto", batch_size: int = 32, verbose: int = 1) -> None:
+                 backend: str = "auto", batch_size: int = 32, steps: Optional[int] = None, verbose: int = 1) -> None:
         super().__init__()
-        for name, value in (("every_epochs", every_epochs), ("batch_size", batch_size)):
+        for name, value in (("every_epochs", every_epochs), ("batch_size", batch_size),
+                            ("steps", 1 if steps is None else steps)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise COCOInputError(f"{name} must be a whole number >= 1; received {name}={value!r}")
         if output_adapter is not None and not callable(output_adapter):
@@ -80,11 +90,15 @@ class COCOMetrics(compat.Callback):
         if iter(validation_data) is validation_data:
             raise COCOInputError("validation_data is an iterator, which would be used up by the first evaluation",
                                  "pass a list of batches, a tf.data.Dataset or (images, ground_truth) arrays")
+        if steps is None and _repeats_forever(validation_data):
+            raise COCOInputError("validation_data repeats forever (a tf.data.Dataset with .repeat()), so an "
+                                 "evaluation would never end", "pass steps=N (batches per evaluation), or the "
+                                 "dataset without .repeat()")
         self.backend = resolve_backend(backend)  # a missing evaluator fails here, not after an epoch
         COCOAccumulator(box_format, normalized)  # checks box_format now
         self.validation_data, self.every_epochs, self.output_adapter = validation_data, every_epochs, output_adapter
         self.box_format, self.normalized, self.prefix = box_format, normalized, prefix
-        self.batch_size, self.verbose = batch_size, int(verbose)
+        self.batch_size, self.steps, self.verbose = batch_size, steps, int(verbose)
         unknown = [name for name in metrics if name not in METRIC_NAMES]
         if isinstance(metrics, str) or unknown or not metrics:
             raise COCOInputError(f"metrics must be a list of names from {', '.join(METRIC_NAMES)}; received "
@@ -149,7 +163,7 @@ class COCOMetrics(compat.Callback):
 
     def _evaluate(self) -> tuple[dict[str, float], int]:
         scores = COCOAccumulator(self.box_format, self.normalized)
-        for images, truth in _batches(self.validation_data, self.batch_size):
+        for images, truth in itertools.islice(_batches(self.validation_data, self.batch_size), self.steps):
             outputs = self.model.predict_on_batch(images)
             detections = read_detections(self.output_adapter(outputs) if self.output_adapter else outputs)
             gt_boxes, gt_classes = read_ground_truth(truth)
