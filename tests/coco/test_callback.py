@@ -90,6 +90,20 @@ def test_a_second_fit_of_the_same_model_reads_its_own_coco_metrics(keras, tmp_pa
     assert len(coco.history) == 2
 
 
+def test_under_mirrored_strategy_the_figures_are_the_models(tf, keras, tmp_path):
+    import tfckpt
+
+    with tf.distribute.MirroredStrategy(["/cpu:0"]).scope():
+        model = build_detector(keras)
+        model.compile(optimizer=keras.optimizers.Adam(3e-3), loss=detection_loss)
+    coco = coco_metrics()
+    best = tfckpt.BestCheckpoint(tmp_path / "best", monitor="val_mAP", keep_best=1, verbose=0)
+    model.fit(TRAIN[0], encode_targets(TRAIN[1], TRAIN[2]), batch_size=16, epochs=2, verbose=0,
+              callbacks=[best, coco])
+    assert [row["epoch"] for row in coco.history] == [1, 2]
+    assert coco.history[-1]["val_mAP"] == pytest.approx(map_of(model), abs=1e-12)
+
+
 def test_every_two_epochs_readers_wait_for_the_metric(keras, tmp_path):
     import tfckpt
 
