@@ -218,3 +218,13 @@ def test_evaluate_outside_fit_matches_the_accumulator(keras):
     coco.set_model(model)
     assert coco.evaluate()["mAP"] == pytest.approx(map_of(model), abs=1e-12)
     assert np.isfinite(coco.evaluate()["AR100"])
+
+
+def test_kerascv_style_output_dicts_are_read():
+    from tfckpt.coco.detections import read_detections
+
+    boxes = np.array([[[1.0, 2.0, 3.0, 4.0], [-1.0, -1.0, -1.0, -1.0]]])
+    detections = read_detections({"boxes": boxes, "confidence": np.array([[0.9, -1.0]]),
+                                  "classes": np.array([[2, -1]]), "num_detections": np.array([1])})
+    assert detections["scores"].tolist() == [[0.9, -1.0]] and detections["classes"].tolist() == [[2, -1]]
+    assert detections["num_detections"].tolist() == [1]

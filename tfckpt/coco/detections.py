@@ -1,8 +1,9 @@
 """Read a detector's outputs and a batch's ground truth into arrays the COCO accumulator takes.
 
 Detections: a dict with the Object Detection API's keys (``detection_boxes``,
-``detection_scores``, ``detection_classes``, optional ``num_detections``) or the short ones
-(``boxes``, ``scores``, ``classes``), or a tuple ``(boxes, scores, classes[, num_detections])``.
+``detection_scores``, ``detection_classes``, optional ``num_detections``), KerasCV / KerasHub's
+(``boxes``, ``confidence``, ``classes``, ``num_detections``; masked rows have class -1) or the
+short ones (``boxes``, ``scores``, ``classes``), or a tuple ``(boxes, scores, classes[, num_detections])``.
 Ground truth: a dict with ``boxes`` and ``classes`` (or ``groundtruth_boxes`` /
 ``groundtruth_classes``), or a tuple ``(boxes, classes)``; padded arrays (class -1) or ragged.
 
@@ -19,7 +20,8 @@ import numpy as np
 
 from tfckpt.coco.errors import COCOInputError
 
-_DETECTION_KEYS = (("detection_boxes", "detection_scores", "detection_classes", "num_detections"),
+_DETECTION_KEYS = (("detection_boxes", "detection_scores", "detection_classes", "num_detections"),  # OD API
+                   ("boxes", "confidence", "classes", "num_detections"),  # KerasCV / KerasHub decoders
                    ("boxes", "scores", "classes", "num_detections"))
 _TRUTH_KEYS = (("boxes", "classes"), ("groundtruth_boxes", "groundtruth_classes"), ("bboxes", "labels"))
 ADAPTER_HINT = ("pass output_adapter=fn, where fn(outputs) returns {'detection_boxes': [batch, n, 4], "
