@@ -82,7 +82,7 @@ def test_repeated_on_several_lines_and_lists_mix():
 
 @pytest.mark.parametrize("message, field, text, error", [
     (FRCNN, "first_stage_max_proposals", "1e3", "'first_stage_max_proposals' takes a whole number (int32), not 1e3"),
-    (FRCNN, "first_stage_max_proposals", "08", "'first_stage_max_proposals' takes a whole number (int32), not 08"),
+    (FRCNN, "first_stage_max_proposals", "08", "08 is not a number protobuf reads: a leading 0 makes it octal"),
     (FRCNN, "first_stage_max_proposals", "inf", "'first_stage_max_proposals' takes a whole number (int32), not inf"),
     (FRCNN, "first_stage_max_proposals", "2147483648", "2147483648 is out of range for 'first_stage_max_proposals'"),
     ("train_config", "batch_size", "4294967296",

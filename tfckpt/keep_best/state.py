@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from tfckpt.checkpoint.state import STATE_FILE_NAME, format_state
-from tfckpt.errors import CorruptCheckpointError
+from tfckpt.errors import CorruptCheckpointError, clip
 from tfckpt.io.atomic import remove, write_bytes_atomic
 from tfckpt.io.fs import filesystem_for, join
 
@@ -78,6 +78,8 @@ class KeepBestState:
 
 def _from_json(raw: bytes) -> KeepBestState:
     body = json.loads(raw)
+    if not isinstance(body, dict):
+        raise ValueError(f"it holds a JSON {type(body).__name__}, not an object")
     if body.get("schema_version") != SCHEMA_VERSION:
         raise ValueError(f"schema_version {body.get('schema_version')!r}, expected {SCHEMA_VERSION}")
     pinned = {p["name"]: Pinned(**p) for p in body["pinned"]}
@@ -101,9 +103,10 @@ def load_state(into: str) -> KeepBestState | None:
         return None
     try:
         return _from_json(raw)
-    except (ValueError, KeyError, TypeError) as err:
+    except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError, RecursionError) as err:
+        detail = f"no {err}" if isinstance(err, KeyError) else clip(str(err) or type(err).__name__, 200)
         raise CorruptCheckpointError(
-            path, f"keep-best state does not parse ({err})",
+            path, f"keep-best state is damaged ({detail})",
             "restore it from a backup, or pass a new --into folder (this one still holds the kept checkpoints)"
         ) from None
 
