@@ -56,9 +56,12 @@ def _dict(value) -> dict:
 
 
 def _json_member(archive: zipfile.ZipFile, name: str) -> dict:
-    """A JSON member of the archive as a dict (``{}`` when it holds another JSON value)."""
+    """A JSON member of the archive, which Keras always writes as an object."""
     _check_member_size(archive.getinfo(name), _MOST_JSON_BYTES)
-    return _dict(json.loads(archive.read(name)))
+    value = json.loads(archive.read(name))
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} holds a JSON {type(value).__name__}, not an object")
+    return value
 
 
 def _check_member_size(info: zipfile.ZipInfo, limit: int | None = None) -> None:

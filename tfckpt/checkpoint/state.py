@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from google.protobuf import text_format
 
 from tfckpt.checkpoint.protos import CheckpointState
-from tfckpt.errors import CorruptCheckpointError
+from tfckpt.errors import CorruptCheckpointError, clip
 
 STATE_FILE_NAME = "checkpoint"
 _LOCATION_AND_LINE_TEXT = re.compile(r"^\d+:\d+ ?: (?:'[^\n]*?': )?")
@@ -46,7 +46,7 @@ def parse_state(text: str | bytes, path: str) -> StateFile:
         message = text_format.Parse(text, CheckpointState())
     except text_format.ParseError as err:
         where = f"{path}:{err.GetLine()}:{err.GetColumn()}" if err.GetLine() else path
-        detail = _LOCATION_AND_LINE_TEXT.sub("", str(err))
+        detail = clip(" ".join(_LOCATION_AND_LINE_TEXT.sub("", str(err)).split()), 200)
         raise CorruptCheckpointError(where, f"checkpoint state file does not parse: {detail}", _FIX) from None
     except UnicodeDecodeError:
         raise CorruptCheckpointError(path, "checkpoint state file is not text (invalid UTF-8)", _FIX) from None
