@@ -20,10 +20,21 @@ from tfckpt.checkpoint.state import STATE_FILE_NAME, format_state
 from tfckpt.errors import CorruptCheckpointError, clip
 from tfckpt.io.atomic import remove, write_bytes_atomic
 from tfckpt.io.fs import filesystem_for, join
+from tfckpt.keep_best.state_shape import MAYBE_INT, NUMBER, Map, Obj, check_shape
 
 STATE_NAME = "keep-best-state.json"
 PIN_FOLDER = ".pinned"
 SCHEMA_VERSION = 1
+_PINNED = Obj({"name": str, "step": MAYBE_INT, "step_source": str, "files": [str], "how": str, "source": str,
+               "pinned_at": NUMBER})
+_KEPT = Obj({"name": str, "step": int, "value": NUMBER, "files": [str], "source": str, "kept_at": NUMBER},
+            {"step_source": str})
+STATE_SHAPE = Obj({
+    "schema_version": int, "model_dir": str, "metric": str, "mode": str, "keep": int,
+    "event_offsets": Map(Obj({"offset": int, "size": int})),
+    "scores": Map(Obj({"wall_time": NUMBER, "scalars": Map(NUMBER)})),
+    "pinned": [_PINNED], "kept": [_KEPT], "done": Map(Obj({"outcome": str, "step": MAYBE_INT})), "garbage": [str],
+}, {"tool": str, "updated": NUMBER})
 
 
 @dataclass
@@ -78,10 +89,9 @@ class KeepBestState:
 
 def _from_json(raw: bytes) -> KeepBestState:
     body = json.loads(raw)
-    if not isinstance(body, dict):
-        raise ValueError(f"it holds a JSON {type(body).__name__}, not an object")
-    if body.get("schema_version") != SCHEMA_VERSION:
-        raise ValueError(f"schema_version {body.get('schema_version')!r}, expected {SCHEMA_VERSION}")
+    if isinstance(body, dict) and body.get("schema_version") != SCHEMA_VERSION:
+        raise ValueError(f"schema_version {clip(repr(body.get('schema_version')))}, expected {SCHEMA_VERSION}")
+    check_shape(body, STATE_SHAPE)
     pinned = {p["name"]: Pinned(**p) for p in body["pinned"]}
     return KeepBestState(
         model_dir=body["model_dir"], metric=body["metric"], mode=body["mode"], keep=int(body["keep"]),
