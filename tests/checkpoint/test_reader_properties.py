@@ -10,6 +10,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sstable_writer import write_table
@@ -138,3 +139,27 @@ def test_any_bytes_as_a_state_file_give_a_listing_or_an_error(data):
 def test_valid_checksum_writer_round_trips():
     """The writer the properties above rely on makes tables tfckpt (and so TensorFlow) reads back."""
     assert read_table(write_table(PAIRS), "ssd") == PAIRS
+
+
+@pytest.fixture(scope="module")
+def real_save(tmp_path_factory):
+    """The files of a real ``tf.train.Checkpoint`` save: floats, an int64 step and a string tensor."""
+    tf = pytest.importorskip("tensorflow")
+    folder = tmp_path_factory.mktemp("real_save")
+    checkpoint = tf.train.Checkpoint(w=tf.Variable(tf.ones([4, 3])), step=tf.Variable(7, dtype=tf.int64),
+                                     names=tf.Variable(["cat", "dog", ""]))
+    checkpoint.write(str(folder / "ckpt-1"))
+    return {suffix: (folder / f"ckpt-1{suffix}").read_bytes() for suffix in (".index", ".data-00000-of-00001")}
+
+
+@SETTINGS
+@given(data=st.data())
+def test_any_data_shard_bytes_give_a_summary_or_an_error(real_save, data):
+    """A real save whose data shard (or index) is damaged: --deep reads every tensor back."""
+    suffix = data.draw(st.sampled_from([".data-00000-of-00001", ".data-00000-of-00001", ".index"]))
+    damaged = data.draw(mutated_bytes([real_save[suffix]]))
+    with tempfile.TemporaryDirectory() as folder:
+        files = {**real_save, suffix: damaged}
+        for name, content in files.items():
+            (Path(folder) / f"ckpt-1{name}").write_bytes(content)
+        ends_well(lambda: summarize_prefix(str(Path(folder) / "ckpt-1"), deep=True))
