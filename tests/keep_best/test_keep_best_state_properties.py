@@ -8,21 +8,24 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tfckpt.errors import TfckptError
 from tfckpt.keep_best.keeper import KeepBest
 from tfckpt.keep_best.options import KeepBestOptions
-from tfckpt.keep_best.state import STATE_NAME, KeepBestState, Kept, Pinned
+from tfckpt.keep_best.state import STATE_NAME, KeepBestState, Kept, Pinned, load_state
 
 SETTINGS = settings(max_examples=150, deadline=timedelta(seconds=2), derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 SEED = json.loads(KeepBestState(
     model_dir="run", metric="DetectionBoxes_Precision/mAP", mode="max", keep=3,
-    event_offsets={"eval/events.out.tfevents.1": 120}, scores={1000: {"value": 0.31, "wall_time": 1.0}},
+    event_offsets={"eval/events.out.tfevents.1": {"offset": 120, "size": 120}},
+    scores={1000: {"wall_time": 1.0, "scalars": {"DetectionBoxes_Precision/mAP": 0.31}}},
     pinned={"ckpt-3": Pinned("ckpt-3", 3000, "step", ["ckpt-3.index"], "link", "run/ckpt-3", 5.0)},
-    kept=[Kept("ckpt-1", 1000, 0.31, ["ckpt-1.index"], "run/ckpt-1", 4.0)], done={"ckpt-2": "never scored"},
+    kept=[Kept("ckpt-1", 1000, 0.31, ["ckpt-1.index"], "run/ckpt-1", 4.0)],
+    done={"ckpt-2": {"outcome": "never-scored", "step": 2000}},
     garbage=["old.index"]).to_json())
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
@@ -68,6 +71,21 @@ def test_any_keep_best_state_starts_or_is_an_error(content):
         poll(Path(folder) / "run", content)
 
 
-def test_the_seed_itself_starts():
-    with tempfile.TemporaryDirectory() as folder:
-        poll(Path(folder) / "run", json.dumps(SEED).encode())
+def test_the_seed_itself_loads_so_the_mutations_start_from_a_valid_state(tmp_path):
+    (tmp_path / STATE_NAME).write_text(json.dumps(SEED))
+    assert load_state(str(tmp_path)).kept[0].name == "ckpt-1"
+
+
+@pytest.mark.parametrize("key, path", [("garbage", "../../home/user/notes.txt"), ("garbage", "/etc/passwd"),
+                                       ("kept", "")])
+def test_a_damaged_state_cannot_name_files_outside_into(tmp_path, key, path):
+    """keep-best deletes what its state lists: a damaged state must not reach outside INTO."""
+    document = json.loads(json.dumps(SEED))
+    if key == "garbage":
+        document["garbage"].append(path)
+    else:
+        document["kept"][0]["name"] = path
+    (tmp_path / STATE_NAME).write_text(json.dumps(document))
+    with pytest.raises(TfckptError) as caught:
+        load_state(str(tmp_path))
+    assert "which is not a file inside the --into folder" in str(caught.value)

@@ -13,13 +13,14 @@ Example:
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import asdict, dataclass, field
 
 from tfckpt.checkpoint.state import STATE_FILE_NAME, format_state
 from tfckpt.errors import CorruptCheckpointError, clip
 from tfckpt.io.atomic import remove, write_bytes_atomic
-from tfckpt.io.fs import filesystem_for, join
+from tfckpt.io.fs import filesystem_for, has_scheme, join
 from tfckpt.keep_best.state_shape import MAYBE_INT, NUMBER, Map, Obj, check_shape
 
 STATE_NAME = "keep-best-state.json"
@@ -87,11 +88,25 @@ class KeepBestState:
         return (json.dumps(document, indent=1, allow_nan=True) + "\n").encode()
 
 
+def _check_inside_into(body: dict) -> None:
+    """keep-best deletes the files its state names: a damaged state must not name files outside
+    INTO (an absolute path, a '..')."""
+    named = [("garbage", path) for path in body["garbage"]]
+    for key in ("kept", "pinned"):
+        for number, entry in enumerate(body[key]):
+            named += [(f"'{key}'[{number}]", path) for path in (entry["name"], *entry["files"])]
+    for where, path in named:
+        parts = path.replace("\\", "/").split("/")
+        if not path or os.path.isabs(path) or has_scheme(path) or ".." in parts:
+            raise ValueError(f"{where} names {clip(path)!r}, which is not a file inside the --into folder")
+
+
 def _from_json(raw: bytes) -> KeepBestState:
     body = json.loads(raw)
     if isinstance(body, dict) and body.get("schema_version") != SCHEMA_VERSION:
         raise ValueError(f"schema_version {clip(repr(body.get('schema_version')))}, expected {SCHEMA_VERSION}")
     check_shape(body, STATE_SHAPE)
+    _check_inside_into(body)
     pinned = {p["name"]: Pinned(**p) for p in body["pinned"]}
     return KeepBestState(
         model_dir=body["model_dir"], metric=body["metric"], mode=body["mode"], keep=int(body["keep"]),
