@@ -3,8 +3,9 @@
 Every local read in tfckpt goes through :func:`stat_path` and :func:`read_regular_file`. They turn
 what ``os`` raises for an impossible path into one-line :class:`~tfckpt.errors.TfckptError` s, and
 they never open anything but a regular file: a named pipe (FIFO) would block ``open`` forever and
-``/dev/zero`` would never end. A file is opened with ``O_NONBLOCK`` and checked with ``fstat`` on
-the open descriptor, so a path swapped for a pipe in between cannot hang either.
+``/dev/zero`` would never end. The path is looked at (``stat``) before it is opened; it is then
+opened with ``O_NONBLOCK`` and checked again with ``fstat`` on the open descriptor, so a path
+swapped for a pipe in between cannot hang either.
 
 Example:
     >>> import os, tempfile
@@ -111,6 +112,9 @@ def read_regular_file(path: str, offset: int = 0, length: int | None = None,
         FileTooLargeError: larger than ``max_bytes``.
         UnreadablePathError: a folder, permission denied, or an I/O error.
     """
+    found = stat_path(path)  # refuse a pipe or a device before opening it: opening has effects on some
+    if found is not None:
+        _refuse_unless_regular(path, found.st_mode)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     try:
         descriptor = os.open(path, flags)
@@ -121,25 +125,36 @@ def read_regular_file(path: str, offset: int = 0, length: int | None = None,
         if error is err:
             raise
         raise error from None
+    try:
+        opened = os.fstat(descriptor)
+        _refuse_unless_regular(path, opened.st_mode)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    size = opened.st_size
     with os.fdopen(descriptor, "rb") as handle:
-        mode, size = os.fstat(descriptor).st_mode, os.fstat(descriptor).st_size
-        if stat.S_ISDIR(mode):
-            raise UnreadablePathError(shown_path(path), "is a directory, not a file", "pass the file itself")
-        refused = not_a_regular_file(path, mode)
-        if refused is not None:
-            raise refused
         if max_bytes is not None and size > max_bytes:
             raise _too_large(path, size, max_bytes, what)
         try:
             if offset:
                 handle.seek(offset)
             wanted = length if max_bytes is None else min(max_bytes + 1, max_bytes + 1 if length is None else length)
+            if wanted is not None:  # never ask for more than the file holds (read(n) allocates n bytes)
+                wanted = min(wanted, max(size - offset, 0) + 1)
             data = handle.read() if wanted is None else handle.read(wanted)
         except OSError as err:
             raise _bad_path(path, err) from None
     if max_bytes is not None and len(data) > max_bytes:  # it grew while being read
         raise _too_large(path, len(data), max_bytes, what)
     return data
+
+
+def _refuse_unless_regular(path: str, mode: int) -> None:
+    if stat.S_ISDIR(mode):
+        raise UnreadablePathError(shown_path(path), "is a directory, not a file", "pass the file itself")
+    refused = not_a_regular_file(path, mode)
+    if refused is not None:
+        raise refused
 
 
 def _too_large(path: str, size: int, limit: int, what: str) -> FileTooLargeError:
