@@ -92,7 +92,7 @@ def text_properties() -> dict:
     def numbers(token, template):
         text = template.format(token)
         ours, theirs = tfckpt_value(text), protobuf_value(classes, text)
-        assert same(ours, theirs), "tfckpt and protobuf's text_format disagree on a number"
+        assert same(ours, theirs), f"tfckpt and protobuf disagree on {token!r}: {ours!r} vs {theirs!r}"
 
     return {"config": config, "label_map": label_map, "numbers": numbers}
 
