@@ -23,6 +23,8 @@ from tfckpt.checkpoint.problems import Problem
 from tfckpt.checkpoint.summary import CheckpointSummary, summarize_prefix
 from tfckpt.errors import CheckpointNotFoundError, TfckptError
 from tfckpt.io.fs import has_scheme
+from tfckpt.odapi.installed_restore import installed_restore
+from tfckpt.odapi.restore_rules import generations_differ
 from tfckpt.pipeline.installed_odapi import installed_accepts, installed_parse_error
 from tfckpt.pipeline import ConfigError, Located, PipelineConfig, check_label_map, load_label_map, \
     load_pipeline_config
@@ -51,11 +53,13 @@ def gather(config: Union[PathLike, PipelineConfig], checkpoint: Optional[PathLik
     """
     parsed = config if isinstance(config, PipelineConfig) else _load_config(os.fspath(config))
     installed = _installed_odapi_error(parsed)
+    restore = installed_restore() if generations_differ(parsed.meta_architecture.value) else None
     if config_only:
-        return ValidationInput(config=parsed, installed_odapi_error=installed)
+        return ValidationInput(config=parsed, installed_odapi_error=installed, installed_restore=restore)
     return ValidationInput(
         config=parsed,
         installed_odapi_error=installed,
+        installed_restore=restore,
         fine_tune=_fine_tune(parsed, None if checkpoint is None else os.fspath(checkpoint)),
         model_dir=None if model_dir is None else _model_dir(os.fspath(model_dir), parsed),
         label_maps=_label_maps(parsed),

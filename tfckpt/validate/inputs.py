@@ -12,6 +12,8 @@ from typing import Optional, Tuple
 
 from tfckpt.checkpoint.problems import Problem
 from tfckpt.checkpoint.summary import CheckpointSummary
+from tfckpt.odapi.installed_restore import InstalledRestore
+from tfckpt.odapi.restore_rules import CURRENT
 from tfckpt.pipeline import ConfigError, LabelMap, Located, PipelineConfig
 
 FINE_TUNE, RESUME = "fine-tune", "resume"
@@ -153,6 +155,8 @@ class ValidationInput:
         input_files: each input path, train reader first.
         installed_odapi_error: where and why the installed ``object_detection`` rejects the config
             that tfckpt's schema accepted; None when it agrees or is not installed.
+        installed_restore: what the installed ``object_detection``'s CenterNet restore does (read
+            for CenterNet configs only); None when none is installed.
     """
 
     config: PipelineConfig
@@ -161,6 +165,13 @@ class ValidationInput:
     label_maps: Tuple[LabelMapInput, ...] = ()
     input_files: Tuple[InputFiles, ...] = ()
     installed_odapi_error: Optional[Tuple[int, str]] = None  # (line, message) when the installed OD API rejects
+    installed_restore: Optional[InstalledRestore] = None
+
+    @property
+    def generation(self) -> str:
+        """The OD API generation whose restores apply: the installed copy's, else today's."""
+        installed = self.installed_restore
+        return installed.generation if installed is not None and installed.generation else CURRENT
 
     @property
     def fine_tunes(self) -> bool:
