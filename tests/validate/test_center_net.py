@@ -80,8 +80,7 @@ def test_zoo_config_with_detection_and_its_own_checkpoint_passes(run_folder):
     note = only(report, "center-net-other-copies")
     assert note.message == (
         f"CenterNet restores changed in 2021: object_detection is not installed here, so tfckpt follows {TODAY}, "
-        'where fine_tune_checkpoint_type "detection" restores the feature extractor of model (_feature_extractor), '
-        "which this checkpoint has")
+        'where fine_tune_checkpoint_type "detection" restores the feature extractor of model (_feature_extractor)')
     assert note.hint.startswith(f'nothing to do for {TODAY}; on {OLD}, fine_tune_checkpoint_type "detection" restores '
                                 "the extractor's detection sub-model under the root feature_extractor, and with this "
                                 "checkpoint the restore fails")

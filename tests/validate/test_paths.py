@@ -53,7 +53,7 @@ def test_no_checkpoint_with_that_prefix_lists_the_ones_there(workspace):
     report = validate(workspace.config({"ckpt-1": "ckpt-3"}))
     assert summary(report) == [("error", "checkpoint-not-found", "pipeline.config:78")]
     assert report.findings[0].message == (f'fine_tune_checkpoint "{IRV2}/ckpt-3": no checkpoint with this prefix '
-                                          "(no ckpt-3.index)")
+                                          "(no ckpt-3.index), so model_main_tf2 fails to restore it")
     assert report.findings[0].hint == f"checkpoints in {IRV2}: ckpt-1, ckpt-2; pass one of them or the folder"
 
 

@@ -96,7 +96,7 @@ def other_copies(data: ValidationInput) -> List[Finding]:
     generation = data.generation
     if refusal(meta, effective_type(config), generation) is not None:
         return []  # checkpoint_type_refused says it, with what other copies do
-    works, binds, happens, _ = _outcome(data, generation)
+    works, binds, _, _ = _outcome(data, generation)
     other = _other(generation)
     other_works, other_binds, other_happens, other_fix = _outcome(data, other)
     if (works, binds) == (other_works, other_binds):
@@ -108,8 +108,10 @@ def other_copies(data: ValidationInput) -> List[Finding]:
             f"{other_happens}{fix}"
     else:
         hint = f"on {GENERATION_LABELS[other]}, {subject} {other_happens}"
+    rule = restore_rule(meta, effective_type(config), generation)
+    binds_here = f"restores {rule.what}" if rule is not None else "is not a type it knows"
     return [at(config, "center-net-other-copies", NOTE,
-               f"{meta_label(meta)} restores changed in 2021: {_who(data)}, where {subject} {happens}",
+               f"{meta_label(meta)} restores changed in 2021: {_who(data)}, where {subject} {binds_here}",
                hint, config.fine_tune_checkpoint_type, config.fine_tune_checkpoint)]
 
 

@@ -63,7 +63,8 @@ def checkpoint_not_found(data: ValidationInput) -> List[Finding]:
             fix = problem.fix
             if fix == "check the path" and not os.path.isabs(target.given):
                 fix += f" ({_FROM_CWD})"
-            findings.append(predicting(problem.code, RUN_FAILS, f"{named(target)}: {detail}", file, line, fix))
+            findings.append(predicting(problem.code, RUN_FAILS, f"{named(target)}: {detail}, so model_main_tf2 fails "
+                                       "to restore it", file, line, fix))
     return findings
 
 

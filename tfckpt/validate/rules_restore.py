@@ -305,11 +305,11 @@ def dummy_computation(data: ValidationInput) -> List[Finding]:
     if not data.fine_tunes or flag.value or config.meta_architecture.value != "faster_rcnn" \
             or kind not in (DETECTION, CLASSIFICATION):
         return []
-    outcome = ("fails" if kind == DETECTION else "may fail the same way") + \
-        ' ("ValueError: Checkpoint was expecting a trackable object ..., got __uninitialized__")'
+    failure = '("ValueError: Checkpoint was expecting a trackable object ..., got __uninitialized__")'
+    deferred = "run_fine_tune_checkpoint_dummy_computation: false defers the restore until the model is built, but " \
+        f'Faster R-CNN\'s feature extractors do not exist before that: the "{kind}" restore '
     return [at(config, "dummy-computation-off", RUN_FAILS if kind == DETECTION else MAY_GO_WRONG,
-               "run_fine_tune_checkpoint_dummy_computation: false defers the restore until the model is built, but "
-               f'Faster R-CNN\'s feature extractors do not exist before that: the "{kind}" restore {outcome}',
+               deferred + (f"fails {failure}" if kind == DETECTION else f"may fail the same way {failure}"),
                "delete run_fine_tune_checkpoint_dummy_computation: false (the default, true, builds the model before "
                "restoring)", flag)]
 
