@@ -28,9 +28,10 @@ RULES: Tuple[Rule, ...] = (*rules_paths.RULES, *rules_restore.RULES, *rules_copi
 
 
 def run_rules(data: ValidationInput, rules: Sequence[Rule] = RULES) -> Tuple[Finding, ...]:
-    """Every finding of every rule: errors first, then warnings, then info. Within each, those about
-    the config come first, by line; then those about other files, in rule order."""
-    found = [_declared(rule, finding) for rule in rules for finding in rule(data)]
+    """Every finding of every rule, each once (a checkpoint both fine-tuned from and resumed gives
+    its findings once): errors first, then warnings, then info. Within each, those about the config
+    come first, by line; then those about other files, in rule order."""
+    found = list(dict.fromkeys(_declared(rule, finding) for rule in rules for finding in rule(data)))
 
     def order(finding: Finding) -> tuple:
         in_config = finding.file == data.config.file

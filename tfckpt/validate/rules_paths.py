@@ -74,6 +74,12 @@ def checkpoint_is_directory(data: ValidationInput) -> List[Finding]:
     target = data.fine_tune
     if target is None or not target.from_config or not target.from_directory or target.prefix is None:
         return []
+    if target.zoo_folder:  # no state file there: TensorFlow finds no checkpoint before any restore
+        return [at(data.config, "checkpoint-is-directory", RUN_FAILS,
+                   f"{named(target)} is a model-zoo folder, not a checkpoint prefix: model_main_tf2 fails before "
+                   f"restoring (\"ValueError: Couldn't find 'checkpoint' file or checkpoints in given directory "
+                   f'{target.given}")', f'write fine_tune_checkpoint: "{target.prefix}" (the checkpoint in its '
+                   "checkpoint/ sub-folder)", target.located)]
     return [at(data.config, "checkpoint-is-directory", RUN_FAILS,
                f'{named(target)} is a directory, not a checkpoint prefix: model_main_tf2 lists its variables, then '
                f'the restore fails ("Unable to open table file {target.given}: ... Is a directory")',
@@ -158,7 +164,8 @@ _MODEL_DIR_STATES = {
 }
 
 
-@emits({"model-dir-missing": NOTE, "model-dir-empty": NOTE, "model-dir-not-checked": NOTE,
+@emits({"model-dir-is-model-zoo": RUN_FAILS, "model-dir-missing": NOTE, "model-dir-empty": NOTE,
+        "model-dir-not-checked": NOTE,
         "model-dir-state-unreadable": MAY_GO_WRONG, "model-dir-no-state-file": SILENT_LOSS,
         "model-dir-stale-state": SILENT_LOSS})
 def model_dir_state(data: ValidationInput) -> List[Finding]:
@@ -166,6 +173,15 @@ def model_dir_state(data: ValidationInput) -> List[Finding]:
     model_dir = data.model_dir
     if model_dir is None or model_dir.state == "resume":
         return []
+    if model_dir.state == "zoo-folder":
+        inside = os.path.join(model_dir.path, "checkpoint")
+        zoo_checkpoint = model_dir.on_disk or os.path.join(inside, "ckpt-0")
+        return [predicting("model-dir-is-model-zoo", RUN_FAILS,
+                           f"--model-dir {model_dir.path} is an unpacked model-zoo folder: its sub-folder {inside}/ "
+                           "stands where model_main_tf2 writes its checkpoint state file, so it ignores that folder "
+                           f'and its first save fails ("FailedPreconditionError: {inside}.tmp...; Is a directory")',
+                           inside, None, "give --model_dir a new, empty folder for this run, and put the model-zoo "
+                           f'checkpoint in the config: fine_tune_checkpoint: "{zoo_checkpoint}"')]
     if model_dir.state in _MODEL_DIR_STATES:
         outcome, text, hint = _MODEL_DIR_STATES[model_dir.state]
         return [predicting(f"model-dir-{model_dir.state}", outcome, f"--model-dir {model_dir.path} {text}",
