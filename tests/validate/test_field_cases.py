@@ -96,3 +96,11 @@ def test_a_checkpoint_both_fine_tuned_from_and_resumed_gives_each_finding_once(w
     report = validate(workspace.config(CKPT2), model_dir=f"ckpts/{IRV2}")
     ids = [finding.id for finding in report.findings]
     assert ids.count("trained-config-differs") == 1 and len(set(summary(report))) == len(summary(report))
+
+
+def test_keep_best_refuses_a_model_zoo_folder_as_its_model_dir(capsys, zoo):
+    assert main(["keep-best", zoo, "--once"]) != 0
+    err = capsys.readouterr().err
+    assert err.startswith("tfckpt: error: zoo: an unpacked model-zoo folder, not a training --model_dir: its "
+                          "checkpoint/ sub-folder stands where model_main_tf2 writes its checkpoint state file")
+    assert len(err.splitlines()) == 1 and not (Path(zoo) / "best").exists()
