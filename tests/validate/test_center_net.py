@@ -237,3 +237,11 @@ def test_diff_judges_center_net_restores_from_the_same_table():
     assert context("full").restored == ("backbone", "heads")
     assert context("fine_tune").warnings == ('ValueError: "fine_tune" is no longer supported for CenterNet: the '
                                              'restore fails; use fine_tune_checkpoint_type "detection"',)
+
+
+def test_docstring_examples_of_the_source_reader():
+    import doctest
+
+    from tfckpt.odapi import installed_restore, restore_source
+
+    assert doctest.testmod(restore_source).failed == 0 and doctest.testmod(installed_restore).failed == 0
