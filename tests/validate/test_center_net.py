@@ -100,7 +100,7 @@ def test_full_with_the_same_class_count_passes_and_with_another_fails_on_the_hea
     assert problems(report) == [("error", "num-classes-mismatch")] and report.exit_code == 1
     assert only(report, "num-classes-mismatch").message.startswith(
         'checkpoint class head has 90 classes, config num_classes is 1: fine_tune_checkpoint_type "full" restores '
-        "the heads too, and the restore fails (ValueError: Received incompatible tensor")
+        "the heads too, and the restore fails on the object_center head (ValueError: Received incompatible tensor")
 
 
 def test_fine_tune_is_refused_and_the_hint_says_what_older_copies_did(run_folder):

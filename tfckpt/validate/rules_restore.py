@@ -229,7 +229,8 @@ def _class_mismatch(config: PipelineConfig, target: CheckpointTarget, held: int,
         return (f"{sizes}: {subject} restores the heads too; with run_fine_tune_checkpoint_dummy_computation: false "
                 f"the restore is deferred, the load seems to succeed with the checkpoint's {held}-class heads, and "
                 "the first training step fails in the loss", hint)
-    return (f"{sizes}: {subject} restores the heads too, and the restore fails ({INCOMPATIBLE}) after most "
+    heads = " on the object_center head" if config.meta_architecture.value == "center_net" else ""
+    return (f"{sizes}: {subject} restores the heads too, and the restore fails{heads} ({INCOMPATIBLE}) after most "
             "variables were already assigned", hint)
 
 
