@@ -16,6 +16,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tfckpt.cli.main import main
 from tfckpt.validate import validate
@@ -245,3 +247,25 @@ def test_docstring_examples_of_the_source_reader():
     from tfckpt.odapi import installed_restore, restore_source
 
     assert doctest.testmod(restore_source).failed == 0 and doctest.testmod(installed_restore).failed == 0
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.data())
+def test_any_damage_to_a_copy_s_source_gives_an_answer_or_none(data):
+    from tfckpt.odapi.restore_source import branch_targets, generation_of
+
+    text = "class CenterNetMetaArch:\n" + textwrap.indent(textwrap.dedent(
+        data.draw(st.sampled_from([TODAYS_CODE, CODE_OF_2020, UNREADABLE_CODE]))), "    ")
+    for _ in range(data.draw(st.integers(1, 4))):
+        start = data.draw(st.integers(0, len(text)))
+        end = min(len(text), start + data.draw(st.integers(0, 12)))
+        text = text[:start] + data.draw(st.sampled_from(["", "(", ":", "\n    ", "\x00", "==", "return {", "'"]) |
+                                        st.text(max_size=4)) + text[end:]
+    targets = branch_targets(text)
+    assert isinstance(targets, dict) and generation_of(targets) in ("current", "legacy", None)
+
+
+def test_source_too_deep_to_parse_gives_no_answer():
+    from tfckpt.odapi.restore_source import branch_targets
+
+    assert branch_targets("x = " + "-" * 100_000 + "1") == {} and branch_targets("x = " + "(" * 10_000) == {}

@@ -88,7 +88,7 @@ def branch_targets(source: str) -> Dict[str, str]:
     and ``"*"`` for the rest; empty when the method is not found or the source does not parse."""
     try:
         method = _method(ast.parse(source))
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # not Python tfckpt can read: no answer
         return {}
     if method is None:
         return {}
