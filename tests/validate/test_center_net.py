@@ -57,11 +57,12 @@ def run_folder(tmp_path, monkeypatch, zoo_folders):
     for records in ("train.record-00000-of-00100", "val.record-00000-of-00010"):
         (tmp_path / "annotations" / f"person_keypoints_{records}").write_bytes(b"")
 
-    def write(kind: str, num_classes: int = 90) -> str:
+    def write(kind: str, num_classes: int = 90, zoo: str = ZOO, backbone: str = "resnet_v2_50") -> str:
         (tmp_path / "annotations" / "person_label_map.pbtxt").write_text("".join(
             f"item {{\n  id: {number}\n  name: 'class_{number}'\n}}\n" for number in range(1, num_classes + 1)))
         text = BASE.read_text().replace("num_classes: 1", f"num_classes: {num_classes}").replace(
-            '"resnet50_v2/ckpt-0"', f'"{zoo_folders[ZOO] / "checkpoint" / "ckpt-0"}"').replace(
+            '"resnet50_v2/ckpt-0"', f'"{zoo_folders[zoo] / "checkpoint" / "ckpt-0"}"').replace(
+            'type: "resnet_v2_50"', f'type: "{backbone}"').replace(
             'fine_tune_checkpoint_type: "classification"', f'fine_tune_checkpoint_type: "{kind}"')
         (tmp_path / "pipeline.config").write_text(text)
         return "pipeline.config"
@@ -74,6 +75,17 @@ def problems(report):
 
 
 # --- today's code, object_detection not installed ---------------------------------------------
+
+
+FAMILIES = [(ZOO, "resnet_v2_50"), ("centernet_resnet101_v1_fpn_512x512_coco17_tpu-8", "resnet_v2_101"),
+            ("centernet_resnet50_v1_fpn_512x512_kpts_coco17_tpu-8", "resnet_v1_50_fpn")]
+
+
+@pytest.mark.parametrize("zoo, backbone", FAMILIES, ids=[backbone for _, backbone in FAMILIES])
+def test_every_zoo_family_with_detection_and_its_own_checkpoint_passes(run_folder, zoo, backbone):
+    report = validate(run_folder("detection", zoo=zoo, backbone=backbone))
+    assert problems(report) == [] and report.exit_code == 0
+    assert report.input.fine_tune.summary.model.feature_extractor == backbone
 
 
 def test_zoo_config_with_detection_and_its_own_checkpoint_passes(run_folder):
