@@ -12,7 +12,8 @@ Each :class:`RestoreRule` gives the checkpoint key prefixes a type binds, and wh
 model that covers, in the vocabulary of :mod:`tfckpt.odapi.change_effects` (``"backbone"``,
 ``"heads"``, ``"optimizer"``, ``"step"``). ``verified`` is True where real OD API runs showed the
 outcome (FACTS.md section 5); False where it follows the OD API's source alone (CenterNet, FACTS.md
-section 7). It is said in the wording; the severity of a finding follows its predicted outcome.
+section 7); ``tfckpt diff`` says so. A validate finding's severity follows its predicted outcome,
+not this flag.
 
 CenterNet's ``restore_from_objects`` changed in 2021: :data:`CURRENT` is today's code (the
 default), :data:`LEGACY` the copies of 2020 to mid-2021. Faster R-CNN and SSD are the same in both.
