@@ -157,5 +157,5 @@ def test_a_config_without_a_model_is_an_error_finding(capsys, monkeypatch, tmp_p
     assert code == 1
     [finding] = json.loads(out)["findings"]
     assert (finding["id"], finding["severity"], finding["file"]) == ("no-model", "error", str(config))
-    assert finding["message"] == (f"{problem}: model_main_tf2 cannot build a model from it (ValueError: Unknown "
-                                  "meta architecture: None)")
+    assert finding["message"] == (f"{problem}: model_main_tf2 fails before training, as the Object Detection API "
+                                  "cannot build a model from it (ValueError: Unknown meta architecture: None)")

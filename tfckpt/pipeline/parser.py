@@ -17,6 +17,8 @@ Example:
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 from typing import Dict, List, Optional, Tuple
 
@@ -65,8 +67,10 @@ def read_text_file(path: str, what: str = "pipeline.config") -> str:
 
     A file larger than :data:`MAX_TEXT_BYTES`, or a path that is not a regular file (a named pipe,
     a device, a link loop), is refused before it is read: a :class:`ConfigError` for the whole
-    file (line 0). ``FileNotFoundError`` passes through.
+    file (line 0). ``FileNotFoundError`` and ``IsADirectoryError`` pass through.
     """
+    if os.path.isdir(path):  # callers name the file to pass inside it
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", path)
     try:
         data = read_regular_file(path, max_bytes=MAX_TEXT_BYTES, what=what)
     except (BadPathError, FileTooLargeError, UnreadablePathError) as err:
