@@ -89,6 +89,8 @@ def _read_h5(contents: KerasFileContents, handle, deep: bool) -> None:
     with h5py.File(handle, "r") as h5:
         datasets = []
         h5.visititems(lambda name, obj: datasets.append((name, obj)) if isinstance(obj, h5py.Dataset) else None)
+        # a damaged name can come back as bytes (h5py 3.10)
+        datasets = [(name if isinstance(name, str) else name.decode("utf-8", "replace"), obj) for name, obj in datasets]
         contents.variables = [(name, tuple(obj.shape), str(obj.dtype)) for name, obj in datasets]
         names = {name for name, _ in datasets}
         for key in _ITERATION_KEYS:

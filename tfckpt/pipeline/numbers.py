@@ -5,9 +5,10 @@ number tokens it accepts and give the same values:
 
 * integers: ``int(text, 0)`` after ``-010`` is turned into octal, so ``0x1F``, ``0b11``, ``0o7``,
   ``1_000`` and ``010`` (8) are numbers, while ``09`` and ``+010`` are not;
-* floats: Python's ``float`` after refusing a leading zero followed by a digit (``05``, ``-01.5``:
-  "Invalid octal float"), then ``inf``/``infinity``/``nan`` with an optional ``f``, then the number
-  with its trailing ``f``/``F`` letters removed (``1.5f``).
+* floats: the installed protobuf's own ``text_format.ParseFloat`` (linear: Python's ``float``,
+  then ``inf``/``nan`` spellings with an ``f``, then a trailing ``f`` removed). Versions differ:
+  protobuf 5 and later refuse ``05`` ("Invalid octal float") and strip ``F`` too, protobuf 4
+  (TF 2.15) reads ``05`` as 5.0; following the installed one agrees with the OD API beside it.
 
 Unlike protobuf, an integer token longer than :data:`LONGEST_INTEGER` characters is never
 converted (it is out of range of every field type anyway), so Python's 4,300-digit limit on
@@ -18,24 +19,21 @@ Example:
     (16, 8, None)
     >>> parse_float("1e-4f"), parse_float("nanf") != parse_float("nanf")
     (0.0001, True)
-    >>> parse_float("05")
-    Traceback (most recent call last):
-    ...
-    tfckpt.pipeline.numbers.OctalFloat: 05
+    >>> parse_float("1_000"), parse_float("0x10")
+    (1000.0, None)
 """
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Optional
+
+from google.protobuf import text_format
 
 LONGEST_INTEGER = 80  # characters: more than any in-range int64 written in binary with a sign and '0b'
 _C_OCTAL = re.compile(r"(-?)0(\d+)")
 _DIGITS = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F_]+|0[bBoO][0-9_]+|[0-9_]+)")
 _OCTAL_FLOAT = re.compile(r"-?0[0-9]+")
-_INFINITY = re.compile(r"-?inf(?:inity)?f?", re.IGNORECASE)
-_NAN = re.compile(r"nanf?", re.IGNORECASE)
 
 
 class OctalFloat(ValueError):
@@ -72,22 +70,16 @@ def parse_enum_number(text: str) -> Optional[int]:
 
 
 def parse_float(text: str) -> Optional[float]:
-    """The value of a float token as protobuf reads it, or None if it is not a number.
+    """The value of a float token as the installed protobuf reads it (its own ``ParseFloat``, the
+    function ``text_format.Merge`` calls), or None if it is not a number.
 
     Raises:
-        OctalFloat: a leading zero followed by a digit (``05``, ``-00.5``).
+        OctalFloat: a leading zero followed by a digit (``05``, ``-00.5``), which protobuf 5 and
+            later reject ("Invalid octal float"); protobuf 4 (TF 2.15) reads 5.0.
     """
-    if _OCTAL_FLOAT.match(text):
-        raise OctalFloat(text)
     try:
-        return float(text)
+        return text_format.ParseFloat(text)
     except ValueError:
-        pass
-    if _INFINITY.fullmatch(text):
-        return -math.inf if text.startswith("-") else math.inf
-    if _NAN.fullmatch(text):
-        return math.nan
-    try:
-        return float(text.rstrip("fF"))
-    except ValueError:
+        if _OCTAL_FLOAT.match(text):
+            raise OctalFloat(text) from None
         return None
