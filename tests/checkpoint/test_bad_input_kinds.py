@@ -95,6 +95,12 @@ def test_state_file_that_is_a_folder_beside_checkpoints(run_folder):
 
 
 @pytest.fixture
+def keras():
+    """The Keras ``model.fit`` users of this TensorFlow get; these tests skip where there is none."""
+    return pytest.importorskip("tensorflow").keras
+
+
+@pytest.fixture
 def keras_archive(keras, tmp_path):
     path = tmp_path / "model.keras"
     build_tiny_model(keras).save(str(path))
