@@ -26,7 +26,7 @@ import functools
 from dataclasses import dataclass
 from typing import Dict, Tuple
 
-from tfckpt.modelgarden.yaml_reader import YamlMap, YamlValue, find, read_yaml
+from tfckpt.modelgarden.yaml_reader import YamlMap, YamlValue, find, from_plain, load_plain
 from tfckpt.pipeline.errors import ConfigError
 
 DATA_PACKAGE = "tfckpt.modelgarden.defaults"
@@ -116,8 +116,7 @@ def load_experiment(name: str) -> Experiment:
 
     text = resources.files(DATA_PACKAGE).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
     architecture, eval_keys = rows[name]
-    return Experiment(name, architecture, eval_keys, oneofs.get(name, ()),
-                      without_lines(read_yaml(text, f"{name}.yaml")), version)
+    return Experiment(name, architecture, eval_keys, oneofs.get(name, ()), from_plain(load_plain(text)), version)
 
 
 def experiment_for(architecture: str) -> Experiment:

@@ -88,6 +88,12 @@ def init_checkpoint(data: ExperimentInput) -> List[Finding]:
     return []
 
 
+def _roots(model) -> Tuple[str, ...]:
+    """The checkpoint's roots; a trainer checkpoint always has ``model`` (read without its object
+    graph, its keys show only the checkpoint items, which alias it)."""
+    return tuple(model.roots) + (("model",) if model.layout == "trainer" else ())
+
+
 def layout(data: ExperimentInput) -> List[Finding]:
     """The checkpoint roots the mode binds, and the architecture under ``all``."""
     target, config = data.init, data.config
@@ -97,7 +103,7 @@ def layout(data: ExperimentInput) -> List[Finding]:
     model, architecture = target.model, config.architecture
     modules = config.init_checkpoint_modules[0]
     needed = restore_plan(architecture, parts)
-    missing = [root for root in needed if root not in tuple(model.roots)]
+    missing = [root for root in needed if root not in _roots(model)]
     mode = "init_checkpoint_modules: " + ("all" if parts == (ALL,) else ", ".join(parts))
     if missing:
         kind = "a model-only checkpoint (tf.train.Checkpoint(model=model))" if model.layout == "model-only" else \
