@@ -6,8 +6,7 @@ checked against the real tf-models-official (``tests/modelgarden/real_outcomes.p
 
 Example:
     >>> from tfckpt.modelgarden.config import parse_experiment_config
-    >>> from tfckpt.modelgarden.experiments import ARCHITECTURE_LABELS
-from tfckpt.modelgarden.gather import ExperimentInput
+    >>> from tfckpt.modelgarden.gather import ExperimentInput
     >>> config = parse_experiment_config("task:\\n  init_checkpoint: a/ckpt-1\\n  init_checkpoint_modules: Backbone\\n",
     ...                                  "my.yaml", "retinanet_resnetfpn_coco")
     >>> [(f.id, f.severity, f.line) for f in init_modules(ExperimentInput(config))]
