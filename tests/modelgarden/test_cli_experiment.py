@@ -104,7 +104,8 @@ def test_diff_of_two_params_yaml(tmp_path):
 def test_diff_under_all_breaks_the_full_restore(tmp_path):
     (tmp_path / "a.yaml").write_text("task:\n  model:\n    num_classes: 91\n")
     (tmp_path / "b.yaml").write_text("task:\n  model:\n    num_classes: 4\n    backbone:\n      resnet:\n"
-                                     "        model_id: 101\n  init_checkpoint: m/ckpt-1\n  init_checkpoint_modules: all\n")
+                                     "        model_id: 101\n  init_checkpoint: m/ckpt-1\n"
+                                     "  init_checkpoint_modules: all\n")
     result = run("diff", "a.yaml", "b.yaml", "--experiment", EXPERIMENT, "--json", cwd=tmp_path)
     effects = {change["path"]: change["effect"] for change in json.loads(result.stdout)["changes"]}
     assert effects["task.model.num_classes"] == "breaks-full-restore"
