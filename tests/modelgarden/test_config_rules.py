@@ -86,3 +86,17 @@ def test_a_real_params_yaml_has_no_finding_on_its_own():
     for path in sorted(data.glob("*.params.yaml")):
         report = validate_experiment(load_experiment_config(str(path)), config_only=True)
         assert report.findings == (), path
+
+
+@pytest.mark.parametrize("modules, finding", [("all", "decoder-mismatch"), ("decoder", "decoder-mismatch"),
+                                              ("backbone", None)])
+def test_the_decoder_type_against_the_checkpoint_when_the_decoder_is_restored(tmp_path, modules, finding):
+    from mg_data import materialise
+
+    prefix = materialise("retinanet_r50_c91_trainer", tmp_path / "ckpt")
+    text = (f"task:\n  model:\n    num_classes: 91\n    decoder:\n      type: identity\n"
+            f"  init_checkpoint: {prefix}\n  init_checkpoint_modules: {modules}\n")
+    (tmp_path / "my.yaml").write_text(text)
+    report = validate_experiment(str(tmp_path / "my.yaml"), experiment=RETINANET)
+    ids = [f.id for f in report.findings]
+    assert (finding in ids) if finding else not any(i.startswith("decoder") for i in ids), ids

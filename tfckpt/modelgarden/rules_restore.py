@@ -155,6 +155,27 @@ def backbone(data: ExperimentInput) -> List[Finding]:
                                f"{wanted_id}: {subject} restores the backbone, and fails ({INCOMPATIBLE})",
                                f"set model_id: {model.model_id}, or use a ResNet-{wanted_id} checkpoint",
                                config.model_id))
+    return findings + _decoder(data)
+
+
+def _decoder(data: ExperimentInput) -> List[Finding]:
+    """The decoder type, where the restore takes the decoder (``all``, ``decoder``, a resume)."""
+    findings = []
+    for target, subject, _, restores_heads in _restores(data):
+        if not restores_heads and "decoder" not in _parts(data):
+            continue
+        wanted, held = data.config.decoder_type.value, target.model.decoder
+        if held is None:
+            findings.append(at(data, "decoder-unverified", WARNING,
+                               f"tfckpt cannot tell the decoder of {target.prefix}, so it cannot check it against "
+                               f"{wanted}: {subject} restores the decoder, and fails if they differ",
+                               "compare with the params.yaml the checkpoint was trained with",
+                               data.config.decoder_type))
+        elif held != wanted:
+            findings.append(at(data, "decoder-mismatch", ERROR,
+                               f"the checkpoint's decoder is {held}, the config's is {wanted}: {subject} restores the "
+                               "decoder, and fails", f"set decoder type: {held}, or leave the decoder out of "
+                               "init_checkpoint_modules (init_checkpoint_modules: backbone)", data.config.decoder_type))
     return findings
 
 
