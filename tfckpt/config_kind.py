@@ -3,6 +3,8 @@
 - ``"pipeline"``: an Object Detection API ``pipeline.config`` (protobuf text format).
 - ``"experiment"``: a Model Garden experiment YAML (``params.yaml`` or an override file).
 
+Checkpoints are told apart by their roots in :mod:`tfckpt.frameworks`.
+
 Told by the name first (``.yaml``/``.yml``), else by the first line that is not blank or a comment:
 YAML starts ``key:`` or ``key: value`` (or ``---``); text format starts ``name {`` or ``name: value``
 -- the ambiguous last form is read as YAML only when a later line is indented under it.
