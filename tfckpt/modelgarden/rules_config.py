@@ -107,8 +107,9 @@ def best_checkpoint(data: ExperimentInput) -> List[Finding]:
     if metric.value not in keys:
         findings.append(at(data, "best-metric-unknown", ERROR,
                            f"best_checkpoint_eval_metric: {metric.value!r} is not a key of the "
-                           f"{ARCHITECTURE_LABELS[config.architecture]} evaluation logs: the first evaluation fails "
-                           "(KeyError: Path not exist) after training up to it", _closest_metric(metric.value, keys),
+                           f"{ARCHITECTURE_LABELS[config.architecture]} evaluation logs: the first evaluation keeps "
+                           "its checkpoint without reading it, and the second fails (KeyError: Path not exist while "
+                           "traversing the dictionary)", _closest_metric(metric.value, keys),
                            metric))
     return findings
 
