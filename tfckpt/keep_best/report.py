@@ -112,9 +112,15 @@ def metric_missing(metric: str, tags: list[str]) -> Notice:
                   "if the metric is named otherwise, pass it with --metric")
 
 
-def no_events(roots: str, waiting: int) -> Notice:
+def no_events(roots: str, waiting: int, evaluator: str = "model_main_tf2.py --checkpoint_dir=MODEL_DIR") -> Notice:
     return Notice("no-events", f"no eval results in {roots} yet; {waiting} checkpoint(s) pinned, waiting for "
-                  "scores: is the evaluator running (model_main_tf2.py --checkpoint_dir=MODEL_DIR)?")
+                  f"scores: is the evaluator running ({evaluator})?")
+
+
+def framework_unknown(model_dir: str) -> Notice:
+    return Notice("waiting", f"{model_dir} does not show yet whether the Object Detection API or Model Garden "
+                  "trains into it (no checkpoint, params.yaml, pipeline.config, eval*/ or validation/); "
+                  "waiting. Pass --framework (or --metric and --events) to start at once")
 
 
 def event_problem(text: str) -> Notice:
