@@ -68,3 +68,9 @@ def test_index_without_data_is_incomplete_and_still_named(capsys, tmp_path):
     assert "INCOMPLETE" in out
     assert "model: Model Garden Faster R-CNN, ResNet-50 backbone, FPN decoder, 91 classes" in out
     assert "note: the object graph (in the data file) cannot be read" in out
+
+
+def test_readme_example_is_the_real_output():
+    readme = (Path(__file__).parent.parent.parent / "README.md").read_text()
+    block = (GOLDEN / "inspect_mg_retinanet_r50_c91_trainer.txt").read_text()
+    assert "$ tfckpt inspect model_dir\n" + block in readme
