@@ -126,6 +126,7 @@ def test_a_metric_the_validation_logs_lack_gets_the_tags_seen(mg_run):
     report = keep_best(str(mg_run.model_dir), metric="mAP")
     (hint,) = [n.text for n in report.notices if n.kind == "metric-missing"]
     assert hint.startswith("the eval results have no 'mAP' yet; tags seen: AP, AP50, AP75, APl, APm, APs, ARmax1")
+    assert hint.endswith("pass it with --metric; did you mean 'AP'?")
 
 
 def test_framework_given_reads_validation_even_beside_an_eval_folder(mg_run):

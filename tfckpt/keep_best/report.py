@@ -7,6 +7,7 @@ Example:
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import asdict, dataclass, field
 
 from tfckpt.errors import CheckpointNotFoundError, TfckptError
@@ -108,8 +109,10 @@ def lost(name: str, missing: str) -> Notice:
 
 def metric_missing(metric: str, tags: list[str]) -> Notice:
     shown = ", ".join(tags[:8]) + (", ..." if len(tags) > 8 else "")
+    close = difflib.get_close_matches(metric, tags, n=1, cutoff=0.75)
+    guess = f"; did you mean {close[0]!r}?" if close else ""  # Model Garden logs COCO mAP as 'AP'
     return Notice("metric-missing", f"the eval results have no {metric!r} yet; tags seen: {shown}; "
-                  "if the metric is named otherwise, pass it with --metric")
+                  f"if the metric is named otherwise, pass it with --metric{guess}")
 
 
 def no_events(roots: str, waiting: int, evaluator: str = "model_main_tf2.py --checkpoint_dir=MODEL_DIR") -> Notice:
