@@ -146,3 +146,14 @@ def test_an_unknown_framework_is_refused_with_what_was_received():
 def test_cli_refuses_an_unknown_framework(tmp_path, capsys):
     assert main(["keep-best", str(tmp_path), "--framework", "garden"]) == 2
     assert "invalid choice: 'garden'" in capsys.readouterr().err
+
+
+def test_a_restart_continues_with_the_metric_it_chose(mg_run):
+    mg_run.save(100)
+    first = KeepBest(str(mg_run.model_dir))
+    assert [n.kind for n in first.poll_once()] == ["pinned"]  # then killed: nothing more happens in it
+    mg_run.evaluate(100, 0.3)
+    (mg_run.model_dir / "params.yaml").unlink()  # nothing but the state and the checkpoints tell now
+    second = KeepBest(str(mg_run.model_dir))
+    assert [n.kind for n in second.poll_once()] == ["scored", "kept"]
+    assert second.report().metric == "AP" and second.report().best.endswith("ckpt-100")
