@@ -15,8 +15,18 @@ from mg_data import materialise
 from tfckpt.cli.main import main
 from tfckpt.keep_best import KeepBest, KeepBestOptions, keep_best
 
-sys.path.insert(0, str(Path(__file__).parent.parent / "keep_best"))
-from odapi_roles import write_scalar  # noqa: E402  (TensorBoard's scalar, or the record it writes)
+KEEP_BEST_TESTS = Path(__file__).parent.parent / "keep_best"
+
+
+def write_scalar(tag: str, value: float, step: int) -> None:
+    """TensorBoard's ``tf.summary.scalar``, or the record it writes (odapi_roles imports TensorFlow,
+    so it is loaded only here: this module collects without TensorFlow)."""
+    if str(KEEP_BEST_TESTS) not in sys.path:
+        sys.path.insert(0, str(KEEP_BEST_TESTS))
+    from odapi_roles import write_scalar as write
+
+    write(tag, value, step)
+
 
 COCO_TAGS = ("AP", "AP50", "AP75", "APs", "APm", "APl", "ARmax1", "ARmax10", "ARmax100")
 
