@@ -12,7 +12,6 @@ import json
 
 from tfckpt.checkpoint.inspect import InspectionReport
 from tfckpt.checkpoint.summary import KIND_LABELS, CheckpointSummary
-from tfckpt.modelgarden.layouts import ARCHITECTURE_LABELS
 
 SCHEMA_VERSION = 1
 _META_ARCH_LABELS = {"faster_rcnn": "Faster R-CNN", "ssd": "SSD", "center_net": "CenterNet"}
@@ -80,8 +79,8 @@ def _checkpoint_lines(report: InspectionReport, summary: CheckpointSummary) -> l
                      f"{model.num_classes} classes" if model.num_classes is not None else "class count unknown"]
             lines.append("      model: " + ", ".join(parts))
             lines += [f"      note: {note}" for note in model.notes]
-        if summary.model_garden is not None:
-            lines += _model_garden_lines(summary)
+        if summary.model_garden is not None:  # a Model Garden detector says it all, optimizer included
+            lines += [f"      {line}" for line in summary.model_garden.describe(summary.optimizer_state_tensors)]
         elif summary.optimizer:
             state = f" ({summary.optimizer_state_tensors:,} state tensors)" if summary.optimizer_state_tensors else ""
             lines.append(f"      optimizer: {summary.optimizer}{state}")
@@ -90,32 +89,6 @@ def _checkpoint_lines(report: InspectionReport, summary: CheckpointSummary) -> l
     for problem in summary.problems:
         marker = "note:" if problem.severity == "note" else "!"
         lines.append(f"      {marker} {problem.line()}")
-    return lines
-
-
-def _model_garden_lines(summary: CheckpointSummary) -> list[str]:
-    """model / layout / optimizer lines of a Model Garden detector (see tfckpt.modelgarden.recognise)."""
-    found = summary.model_garden
-    backbone = f"ResNet-{found.model_id} backbone" if found.backbone == "resnet" else "backbone unknown"
-    decoder = "FPN decoder" if found.decoder == "fpn" else "decoder unknown"
-    classes = (f"{found.num_classes} classes (background included)" if found.num_classes is not None
-               else "class count unknown")
-    name = ARCHITECTURE_LABELS.get(found.architecture, found.architecture)
-    lines = [f"      model: Model Garden {name}, {backbone}, {decoder}, {classes}"]
-    if found.layout == "trainer":
-        layout = "trainer checkpoint" + (f" (global_step {found.global_step})" if found.global_step is not None else "")
-    else:
-        layout = "model only: tf.train.Checkpoint(model=model)"
-    shared: dict[str, list[str]] = {}
-    for root, owner in found.aliases.items():
-        shared.setdefault(owner, []).append(root)
-    for owner, roots in sorted(shared.items()):
-        layout += f"; {', '.join(sorted(roots))} share{'s' if len(roots) == 1 else ''} the variables of {owner}"
-    lines.append(f"      layout: {layout}")
-    if found.optimizer:
-        state = f", {summary.optimizer_state_tensors:,} state tensors" if summary.optimizer_state_tensors else ""
-        lines.append(f"      optimizer: {found.optimizer} ({summary.optimizer} state{state})")
-    lines += [f"      note: {note}" for note in found.notes]
     return lines
 
 
