@@ -87,6 +87,8 @@ class KeepBest:
     def _start(self) -> bool:
         if not self.fs.isdir(self.model_dir):
             raise say.model_dir_missing(self.model_dir)
+        if self.fs.isdir(join(self.model_dir, "checkpoint")):
+            raise say.model_dir_is_zoo_folder(self.model_dir)
         if _same_folder(self.into, self.model_dir):
             raise say.into_is_model_dir(self.into)
         state = load_state(self.into)

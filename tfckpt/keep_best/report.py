@@ -135,6 +135,15 @@ def model_dir_missing(model_dir: str) -> TfckptError:
                                    "pass the --model_dir that model_main_tf2.py trains into")
 
 
+def model_dir_is_zoo_folder(model_dir: str) -> TfckptError:
+    """FACTS.md section 8: a ``checkpoint/`` sub-folder where the state file belongs."""
+    return TfckptError(model_dir, "an unpacked model-zoo folder, not a training --model_dir: its checkpoint/ "
+                       "sub-folder stands where model_main_tf2 writes its checkpoint state file, so no training "
+                       "run saves here (the first save fails)",
+                       "pass the --model_dir that model_main_tf2.py trains into; the zoo checkpoint belongs in "
+                       "fine_tune_checkpoint")
+
+
 def foreign_into(into: str, names: list[str]) -> TfckptError:
     shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
     return TfckptError(into, f"the folder holds files keep-best did not create ({shown})",
