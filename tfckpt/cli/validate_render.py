@@ -82,9 +82,12 @@ def _model_dir_line(model_dir: ModelDir) -> str:
 
 def _header(data: ValidationInput) -> List[str]:
     lines = [_model_line(data)]
+    kind = data.config.fine_tune_checkpoint_type.value or "type not set"
+    written = data.config.fine_tune_checkpoint.value
     if data.fine_tune is not None:
-        kind = data.config.fine_tune_checkpoint_type.value or "type not set"
         lines.append(_checkpoint_line(f"fine-tune ({kind}) from", data.fine_tune))
+    elif data.config_only and written:
+        lines.append(f"  fine-tune ({kind}) from {written}: set, not read (--config-only reads only the config)")
     else:
         lines.append("  no fine_tune_checkpoint: the model starts from scratch")
     if data.model_dir is not None:

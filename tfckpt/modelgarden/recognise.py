@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from tfckpt.frameworks import MODEL_GARDEN, framework_of
-from tfckpt.modelgarden.layouts import (FASTER_RCNN, MASK_RCNN, MODEL_GARDEN_ITEMS, OPTIMIZER_TYPES,
-                                        RESNET_DEPTHS, RETINANET, module_of)
+from tfckpt.modelgarden.layouts import (ARCHITECTURE_LABELS, FASTER_RCNN, MASK_RCNN, MODEL_GARDEN_ITEMS,
+                                        OPTIMIZER_TYPES, RESNET_DEPTHS, RETINANET, module_of)
 
 if TYPE_CHECKING:
     from tfckpt.checkpoint.summary import CheckpointSummary
@@ -66,6 +66,8 @@ class ModelGardenCheckpoint:
         anchors_per_location: RetinaNet's anchors per feature-map location (scales x aspect ratios).
         cascade_stages: R-CNN detection head stages (1 unless cascade).
         notes: sentences for people: what could not be read, or what is unusual.
+        optimizer_state: the optimizer as its saved state reads (``"momentum"`` for ``sgd`` with
+            momentum slots; see :mod:`tfckpt.checkpoint.optimizer`).
     """
 
     prefix: str
@@ -82,6 +84,35 @@ class ModelGardenCheckpoint:
     anchors_per_location: Optional[int] = None
     cascade_stages: int = 1
     notes: Tuple[str, ...] = field(default=())
+    optimizer_state: Optional[str] = None
+
+    def describe(self, state_tensors: int = 0) -> List[str]:
+        """Lines for people (``tfckpt inspect``): model, layout, optimizer, notes.
+
+        Args:
+            state_tensors: how many optimizer state tensors were saved, if known. Defaults to `0`.
+        """
+        backbone = f"ResNet-{self.model_id} backbone" if self.backbone == "resnet" else "backbone unknown"
+        decoder = "FPN decoder" if self.decoder == "fpn" else "decoder unknown"
+        classes = (f"{self.num_classes} classes (background included)" if self.num_classes is not None
+                   else "class count unknown")
+        name = ARCHITECTURE_LABELS.get(self.architecture, self.architecture)
+        lines = [f"model: Model Garden {name}, {backbone}, {decoder}, {classes}"]
+        if self.layout == TRAINER:
+            step = f" (global_step {self.global_step})" if self.global_step is not None else ""
+            layout = "trainer checkpoint" + step
+        else:
+            layout = "model only: tf.train.Checkpoint(model=model)"
+        shared: Dict[str, List[str]] = {}
+        for root, owner in self.aliases.items():
+            shared.setdefault(owner, []).append(root)
+        for owner, roots in sorted(shared.items()):
+            layout += f"; {', '.join(sorted(roots))} share{'s' if len(roots) == 1 else ''} the variables of {owner}"
+        lines.append(f"layout: {layout}")
+        if self.optimizer:
+            state = f", {state_tensors:,} state tensors" if state_tensors else ""
+            lines.append(f"optimizer: {self.optimizer} ({self.optimizer_state or 'its'} state{state})")
+        return lines + [f"note: {note}" for note in self.notes]
 
     def to_dict(self) -> dict:
         """JSON-ready fields (``roots`` as a list, ``aliases`` as an object)."""
@@ -243,4 +274,4 @@ def recognise_model_garden(summary: "CheckpointSummary") -> Optional[ModelGarden
         num_classes=num_classes, roots=roots, aliases=dict(graph.aliases) if graph is not None else {},
         optimizer=OPTIMIZER_TYPES.get(summary.optimizer, "unknown") if summary.optimizer else None,
         global_step=summary.step if "global_step" in roots else None,
-        anchors_per_location=anchors, cascade_stages=stages, notes=tuple(notes))
+        anchors_per_location=anchors, cascade_stages=stages, notes=tuple(notes), optimizer_state=summary.optimizer)
