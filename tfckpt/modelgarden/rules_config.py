@@ -1,7 +1,8 @@
 """Model Garden ``validate`` rules on the experiment file alone: what training will do with its values.
 
-Each rule is a pure function ``(ExperimentInput) -> list[Finding]``; severity follows the predicted
-outcome: a failure is an error, a silent loss a warning, a note info. What each predicts was
+Each rule is a pure function ``(ExperimentInput) -> list[Finding]`` that declares (``@emits``) what
+each of its findings predicts; the severity follows: the run fails is an error, a silent loss or
+what may go wrong a warning, a note info. What each predicts was
 checked against the real tf-models-official (``tests/modelgarden/real_outcomes.py``).
 
 Example:
@@ -10,7 +11,7 @@ Example:
     >>> config = parse_experiment_config("task:\\n  init_checkpoint: a/ckpt-1\\n  init_checkpoint_modules: Backbone\\n",
     ...                                  "my.yaml", "retinanet_resnetfpn_coco")
     >>> [(f.id, f.severity, f.line) for f in init_modules(ExperimentInput(config))]
-    [('init-modules-load-nothing', 'error', 3)]
+    [('init-modules-load-nothing', 'warning', 3)]
 """
 
 from __future__ import annotations
@@ -22,20 +23,23 @@ from tfckpt.modelgarden.experiments import ARCHITECTURE_LABELS
 from tfckpt.modelgarden.gather import ExperimentInput
 from tfckpt.modelgarden.init_modules import ALL, VALID, describe, modules_restored
 from tfckpt.pipeline.tree import Located
-from tfckpt.validate.findings import ERROR, WARNING, Finding
+from tfckpt.validate.findings import MAY_GO_WRONG, RUN_FAILS, SILENT_LOSS, Finding, emits, predicting
 
 METRIC_ALIASES = {"map": "AP", "ap": "AP", "map50": "AP50", "map75": "AP75", "map@0.5": "AP50",
                   "map@.5": "AP50", "mean_average_precision": "AP"}
 COMPARISONS = ("higher", "lower")
 
 
-def at(data: ExperimentInput, finding_id: str, severity: str, message: str, hint: str,
+def at(data: ExperimentInput, finding_id: str, outcome: str, message: str, hint: str,
        located: Optional[Located] = None) -> Finding:
-    """A finding about the experiment file, at ``located``'s line when the file writes it."""
+    """A finding about the experiment file predicting ``outcome`` (its severity follows), at
+    ``located``'s line when the file writes it."""
     line = located.line if located is not None and located.is_set else None
-    return Finding(finding_id, severity, message, data.config.file, line, hint)
+    return predicting(finding_id, outcome, message, data.config.file, line, hint)
 
 
+@emits({"init-modules-type": RUN_FAILS, "init-modules-substring": MAY_GO_WRONG,
+        "init-modules-load-nothing": SILENT_LOSS})
 def init_modules(data: ExperimentInput) -> List[Finding]:
     """``init_checkpoint_modules``: only ``all``, ``backbone``, ``decoder`` (or a list of the last two)."""
     config = data.config
@@ -46,30 +50,31 @@ def init_modules(data: ExperimentInput) -> List[Finding]:
     if not config.modules_is_list:
         value = values[0].value
         if not isinstance(value, str):
-            return [at(data, "init-modules-type", ERROR, f"init_checkpoint_modules: {value!r} is neither a string nor "
+            return [at(data, "init-modules-type", RUN_FAILS,
+                       f"init_checkpoint_modules: {value!r} is neither a string nor "
                        "a list: task.initialize fails (TypeError on 'backbone' in value)",
                        "write init_checkpoint_modules: backbone (or all, or [backbone, decoder])", values[0])]
         parts = modules_restored(value)
         if value in VALID:
             return []
         if parts:
-            return [at(data, "init-modules-substring", WARNING,
+            return [at(data, "init-modules-substring", MAY_GO_WRONG,
                        f"init_checkpoint_modules: '{value}' is not all, backbone or decoder; it restores "
                        f"{describe(parts)} only because the task tests 'backbone' in value (a substring test)",
                        f"write init_checkpoint_modules: {parts[0] if len(parts) == 1 else '[backbone, decoder]'}",
                        values[0])]
-        return [at(data, "init-modules-load-nothing", ERROR,
+        return [at(data, "init-modules-load-nothing", SILENT_LOSS,
                    f"init_checkpoint_modules: '{value}' restores nothing, with no error: the task restores the whole "
                    "model only for 'all', else tests 'backbone' in value and 'decoder' in value (case-sensitive), so "
                    "training starts from random weights", _closest_module(value), values[0])]
     for element in values:
         if element.value == ALL:
-            findings.append(at(data, "init-modules-load-nothing", ERROR,
+            findings.append(at(data, "init-modules-load-nothing", SILENT_LOSS,
                                "init_checkpoint_modules: [all] restores nothing, with no error: the whole model is "
                                "restored only for the string 'all', and a list is searched for 'backbone' and "
                                "'decoder'", "write init_checkpoint_modules: all (a string, not a list)", element))
         elif element.value not in VALID:
-            findings.append(at(data, "init-modules-load-nothing", ERROR,
+            findings.append(at(data, "init-modules-load-nothing", SILENT_LOSS,
                                f"init_checkpoint_modules element '{element.value}' restores nothing, with no error: "
                                "in a list the task looks for the exact elements 'backbone' and 'decoder'",
                                _closest_module(element.value), element))
@@ -81,6 +86,8 @@ def _closest_module(value: object) -> str:
     return f"did you mean '{close[0]}'?" if close else "write all, backbone, decoder or [backbone, decoder]"
 
 
+@emits({"best-checkpoint-half-set": SILENT_LOSS, "best-metric-comp": RUN_FAILS,
+        "best-metric-unknown": RUN_FAILS})
 def best_checkpoint(data: ExperimentInput) -> List[Finding]:
     """``best_checkpoint_export_subdir``/``_eval_metric``/``_metric_comp``, as BestCheckpointExporter uses them."""
     config = data.config
@@ -90,7 +97,7 @@ def best_checkpoint(data: ExperimentInput) -> List[Finding]:
     if bool(subdir.value) != bool(metric.value):
         have, missing = (subdir, "best_checkpoint_eval_metric") if subdir.value else \
             (metric, "best_checkpoint_export_subdir")
-        return [at(data, "best-checkpoint-half-set", WARNING,
+        return [at(data, "best-checkpoint-half-set", SILENT_LOSS,
                    f"{have.path.split('.')[-1]} is set but {missing} is not: BestCheckpointExporter runs only when "
                    "both are, so no best checkpoint is kept (and training keeps only its last 5 checkpoints)",
                    f"set trainer.{missing} too (e.g. best_checkpoint_eval_metric: AP, "
@@ -99,13 +106,13 @@ def best_checkpoint(data: ExperimentInput) -> List[Finding]:
         return []
     findings = []
     if comp.value not in COMPARISONS:
-        findings.append(at(data, "best-metric-comp", ERROR,
+        findings.append(at(data, "best-metric-comp", RUN_FAILS,
                            f"best_checkpoint_metric_comp: {comp.value!r} is not higher or lower: building the trainer "
                            "fails (ValueError in BestCheckpointExporter) before the first step",
                            "write best_checkpoint_metric_comp: higher (for AP) or lower (for a loss)", comp))
     keys = config.experiment.eval_keys
     if metric.value not in keys:
-        findings.append(at(data, "best-metric-unknown", ERROR,
+        findings.append(at(data, "best-metric-unknown", RUN_FAILS,
                            f"best_checkpoint_eval_metric: {metric.value!r} is not a key of the "
                            f"{ARCHITECTURE_LABELS[config.architecture]} evaluation logs: the first evaluation keeps "
                            "its checkpoint without reading it, and the second fails (KeyError: Path not exist while "
@@ -130,17 +137,18 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+@emits({"num-classes-type": RUN_FAILS, "num-classes-range": RUN_FAILS})
 def num_classes(data: ExperimentInput) -> List[Finding]:
     """``task.model.num_classes``: params.validate() accepts any value; the model build does not."""
     located = data.config.num_classes
     value = located.value
     if not isinstance(value, int) or isinstance(value, bool):
-        return [at(data, "num-classes-type", ERROR,
+        return [at(data, "num-classes-type", RUN_FAILS,
                    f"num_classes: {value!r} is not a whole number: params.validate() lets it through and building "
                    "the model fails", "write num_classes as a number that counts the background (COCO: 91)",
                    located)]
     if value < 1:
-        return [at(data, "num-classes-range", ERROR,
+        return [at(data, "num-classes-range", RUN_FAILS,
                    f"num_classes: {value} is not a class count: params.validate() lets it through and building the "
                    "model fails", "write the number of classes plus one for the background (e.g. 4 for 3 classes)",
                    located)]
@@ -150,6 +158,7 @@ def num_classes(data: ExperimentInput) -> List[Finding]:
 _COUNT_SUFFIXES = ("_size", "_steps", "_interval", "_proposals", "_filters", "_convs", "_fcs")
 
 
+@emits({"value-type": MAY_GO_WRONG, "negative-count": MAY_GO_WRONG})
 def value_types(data: ExperimentInput) -> List[Finding]:
     """Values of another type than the experiment's default, or negative counts, that the file writes."""
     findings = []
@@ -159,13 +168,13 @@ def value_types(data: ExperimentInput) -> List[Finding]:
         if name == "num_classes":
             continue
         if _is_number(default) and isinstance(value, str):
-            findings.append(at(data, "value-type", WARNING,
+            findings.append(at(data, "value-type", MAY_GO_WRONG,
                                f"{path}: {value!r} is text where the experiment has a number ({default!r}): "
                                "Model Garden does not check types, and the first use of it fails",
                                f"write a number, e.g. {name}: {default!r}", located))
         elif isinstance(default, int) and not isinstance(default, bool) and default > 0 and _is_number(value) \
                 and value < 0 and (name.startswith("num_") or name.endswith(_COUNT_SUFFIXES)):
-            findings.append(at(data, "negative-count", WARNING,
+            findings.append(at(data, "negative-count", MAY_GO_WRONG,
                                f"{path}: {value} is a negative count: params.validate() lets it through",
                                f"write a positive number (the experiment's default is {default})", located))
     return findings

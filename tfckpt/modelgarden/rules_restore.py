@@ -23,7 +23,7 @@ from tfckpt.modelgarden.experiments import ARCHITECTURE_LABELS, FASTER_RCNN, MAS
 from tfckpt.modelgarden.gather import Checkpoint, ExperimentInput
 from tfckpt.modelgarden.init_modules import ALL, modules_restored
 from tfckpt.modelgarden.rules_config import at
-from tfckpt.validate.findings import ERROR, INFO, WARNING, Finding
+from tfckpt.validate.findings import MAY_GO_WRONG, NOTE, RUN_FAILS, Finding, emits
 
 NOT_BOUND = "AssertionError: Found ... Python objects that were not bound to checkpointed values"
 INCOMPATIBLE = "ValueError: Received incompatible tensor with shape ... when attempting to restore variable"
@@ -57,32 +57,35 @@ def _named(target: Checkpoint) -> str:
     return f"init_checkpoint {target.given!r}" + (f" (latest: {target.prefix})" if target.from_directory else "")
 
 
+@emits({"no-init-checkpoint": NOTE, "init-skipped": NOTE, "init-not-checked": MAY_GO_WRONG,
+        "init-checkpoint-missing": RUN_FAILS, "init-not-model-garden": MAY_GO_WRONG})
 def init_checkpoint(data: ExperimentInput) -> List[Finding]:
     """``init_checkpoint``: there, readable, a Model Garden checkpoint -- or skipped by a resume."""
     target, config = data.init, data.config
     if target is None:
         if data.config_only or not _parts(data):
             return []
-        return [at(data, "no-init-checkpoint", INFO, "init_checkpoint is empty: the model starts from random weights",
+        return [at(data, "no-init-checkpoint", NOTE, "init_checkpoint is empty: the model starts from random weights",
                    "", config.init_checkpoint)] if config.init_checkpoint.is_set else []
     located = target.located
     if _resumes(data):
         latest = data.model_dir.latest
-        return [at(data, "init-skipped", INFO,
+        return [at(data, "init-skipped", NOTE,
                    f"model_dir {data.model_dir.path} already holds {latest.prefix}: training resumes from it and "
                    f"ignores init_checkpoint ({target.given})",
                    "use a new model_dir to start from init_checkpoint", located)]
     if target.not_checked:
-        return [at(data, "init-not-checked", WARNING, f"init_checkpoint {target.given} is on a remote file system: "
+        return [at(data, "init-not-checked", MAY_GO_WRONG,
+                   f"init_checkpoint {target.given} is on a remote file system: "
                    f"{target.not_checked}; the restore is not predicted",
                    "copy the checkpoint's .index next to you and pass it as CKPT to check it", located)]
     if target.problem is not None:
-        return [at(data, "init-checkpoint-missing", ERROR,
+        return [at(data, "init-checkpoint-missing", RUN_FAILS,
                    f"{_named(target)}: {target.problem.message}: task.initialize fails before training",
                    target.problem.fix, located)]
     if target.model is None and _parts(data):
         roots = ", ".join(target.summary.roots) if target.summary else "nothing"
-        return [at(data, "init-not-model-garden", WARNING,
+        return [at(data, "init-not-model-garden", MAY_GO_WRONG,
                    f"tfckpt recognises no RetinaNet, Faster R-CNN or Mask R-CNN in {target.prefix} (roots: {roots}), "
                    "so it cannot predict the restore", "check it with tfckpt inspect", located)]
     return []
@@ -94,6 +97,7 @@ def _roots(model) -> Tuple[str, ...]:
     return tuple(model.roots) + (("model",) if model.layout == "trainer" else ())
 
 
+@emits({"init-layout": RUN_FAILS, "init-mask-head-unused": NOTE, "init-architecture": RUN_FAILS})
 def layout(data: ExperimentInput) -> List[Finding]:
     """The checkpoint roots the mode binds, and the architecture under ``all``."""
     target, config = data.init, data.config
@@ -111,18 +115,18 @@ def layout(data: ExperimentInput) -> List[Finding]:
         hint = ("use a checkpoint saved by Model Garden's trainer (ckpt-N in model_dir), which holds them"
                 if model.layout == "model-only" else "use a checkpoint of the same architecture, or "
                 "init_checkpoint_modules: [backbone, decoder]")
-        return [at(data, "init-layout", ERROR,
+        return [at(data, "init-layout", RUN_FAILS,
                    f"{mode} binds the checkpoint's {', '.join(needed)} for {_label(architecture)}, but "
                    f"{target.prefix} is {kind} without {', '.join(missing)}: task.initialize fails ({NOT_BOUND})",
                    hint, modules)]
     if parts == (ALL,) and model.architecture != architecture:
         if architecture == FASTER_RCNN and model.architecture == MASK_RCNN:
-            return [at(data, "init-mask-head-unused", INFO,
+            return [at(data, "init-mask-head-unused", NOTE,
                        "a Mask R-CNN checkpoint into Faster R-CNN under all: everything but the mask head is "
                        "restored (the restore allows unused checkpoint values)", "", modules)]
         detail = " (its mask head has nothing to restore from)" if architecture == MASK_RCNN \
             and model.architecture == FASTER_RCNN else ""
-        return [at(data, "init-architecture", ERROR,
+        return [at(data, "init-architecture", RUN_FAILS,
                    f"{mode} restores the whole {_label(architecture)} model from a {_label(model.architecture)} "
                    f"checkpoint{detail}: task.initialize fails ({NOT_BOUND})",
                    "use init_checkpoint_modules: [backbone, decoder], or a checkpoint of the same architecture",
@@ -130,6 +134,8 @@ def layout(data: ExperimentInput) -> List[Finding]:
     return []
 
 
+@emits({"backbone-unverified": MAY_GO_WRONG, "backbone-mismatch": RUN_FAILS,
+        "backbone-depth-mismatch": RUN_FAILS, "decoder-unverified": MAY_GO_WRONG, "decoder-mismatch": RUN_FAILS})
 def backbone(data: ExperimentInput) -> List[Finding]:
     """Backbone type and ResNet depth (and decoder type) against the checkpoint's."""
     findings = []
@@ -139,18 +145,18 @@ def backbone(data: ExperimentInput) -> List[Finding]:
         if not restores_backbone:
             continue
         if model.backbone in (None, "unknown"):
-            findings.append(at(data, "backbone-unverified", WARNING,
+            findings.append(at(data, "backbone-unverified", MAY_GO_WRONG,
                                f"tfckpt cannot tell the backbone of {target.prefix}, so it cannot check it against "
                                f"{wanted_type}{f'-{wanted_id}' if wanted_id else ''}: {subject} fails if they differ",
                                "compare with the params.yaml the checkpoint was trained with", config.backbone_type))
         elif model.backbone != wanted_type:
-            findings.append(at(data, "backbone-mismatch", ERROR,
+            findings.append(at(data, "backbone-mismatch", RUN_FAILS,
                                f"the checkpoint's backbone is {model.backbone}, the config's is {wanted_type}: "
                                f"{subject} restores the backbone, and fails", f"set backbone type: {model.backbone} "
                                "as the checkpoint was trained, or use a checkpoint of this backbone",
                                config.backbone_type))
         elif wanted_id is not None and model.model_id is not None and model.model_id != wanted_id:
-            findings.append(at(data, "backbone-depth-mismatch", ERROR,
+            findings.append(at(data, "backbone-depth-mismatch", RUN_FAILS,
                                f"the checkpoint's backbone is ResNet-{model.model_id}, the config's model_id is "
                                f"{wanted_id}: {subject} restores the backbone, and fails ({INCOMPATIBLE})",
                                f"set model_id: {model.model_id}, or use a ResNet-{wanted_id} checkpoint",
@@ -166,13 +172,13 @@ def _decoder(data: ExperimentInput) -> List[Finding]:
             continue
         wanted, held = data.config.decoder_type.value, target.model.decoder
         if held is None:
-            findings.append(at(data, "decoder-unverified", WARNING,
+            findings.append(at(data, "decoder-unverified", MAY_GO_WRONG,
                                f"tfckpt cannot tell the decoder of {target.prefix}, so it cannot check it against "
                                f"{wanted}: {subject} restores the decoder, and fails if they differ",
                                "compare with the params.yaml the checkpoint was trained with",
                                data.config.decoder_type))
         elif held != wanted:
-            findings.append(at(data, "decoder-mismatch", ERROR,
+            findings.append(at(data, "decoder-mismatch", RUN_FAILS,
                                f"the checkpoint's decoder is {held}, the config's is {wanted}: {subject} restores the "
                                "decoder, and fails", f"set decoder type: {held}, or leave the decoder out of "
                                "init_checkpoint_modules (init_checkpoint_modules: backbone)", data.config.decoder_type))
@@ -193,6 +199,7 @@ def _restores(data: ExperimentInput) -> List[Tuple[Checkpoint, str, bool, bool]]
     return [(target, subject, parts == (ALL,) or "backbone" in parts, parts == (ALL,))]
 
 
+@emits({"num-classes-mismatch": RUN_FAILS, "heads-start-fresh": NOTE})
 def class_count(data: ExperimentInput) -> List[Finding]:
     """Class heads against ``num_classes``: an error when the heads are restored, else info."""
     config = data.config
@@ -209,12 +216,12 @@ def class_count(data: ExperimentInput) -> List[Finding]:
                     if subject.startswith("resuming") else
                     "use init_checkpoint_modules: [backbone, decoder] to keep them and train new heads, or set "
                     f"num_classes: {held}")
-            findings.append(at(data, "num-classes-mismatch", ERROR,
+            findings.append(at(data, "num-classes-mismatch", RUN_FAILS,
                                f"the checkpoint's heads have {held} classes (background included), num_classes is "
                                f"{wanted}: {subject} restores the heads, and fails ({INCOMPATIBLE}) after most "
                                "variables were already overwritten", hint, config.num_classes))
         else:
-            findings.append(at(data, "heads-start-fresh", INFO,
+            findings.append(at(data, "heads-start-fresh", NOTE,
                                f"the checkpoint's heads have {held} classes, num_classes is {wanted}: {subject} "
                                "restores no head, so the heads start fresh (expected when fine-tuning to new classes)",
                                "", config.num_classes))
