@@ -167,31 +167,15 @@ def predicted_outcome(case: Case, config_path: str, model_dir: str) -> Tuple[str
 # --- the real library (TensorFlow and tf-models-official) -----------------------------------
 
 
-def experiment_params(architecture: str, num_classes: int, model_id: int):
-    import official.vision  # noqa: F401  (registers the experiments)
-    from official.core import exp_factory
+def maker():
+    """The builders the checkpoints of ``tests/data/modelgarden`` were made with (their make_checkpoints.py)."""
+    from mg_library import checkpoint_maker
 
-    params = exp_factory.get_exp_config(EXPERIMENTS[architecture])
-    params.task.model.num_classes = num_classes
-    params.task.model.input_size = list(INPUT_SIZE)
-    params.task.model.backbone.resnet.model_id = model_id
-    params.task.init_checkpoint = ""
-    return params
-
-
-def build_model(params):
-    import tensorflow as tf
-    from official.core import task_factory
-
-    task = task_factory.get_task(params.task)
-    model = task.build_model()
-    if not hasattr(model, "rpn_head"):  # RetinaNet's head is built by its first call
-        model(tf.zeros([1, *INPUT_SIZE]), training=True)
-    return task, model
+    return checkpoint_maker()
 
 
 def trainer_checkpoint(params, task, model):
-    """``(checkpoint, global_step)`` made the way Model Garden's trainer makes them."""
+    """``(checkpoint, optimizer, global_step)`` made the way Model Garden's trainer makes them."""
     import tensorflow as tf
 
     optimizer = task.create_optimizer(params.trainer.optimizer_config, params.runtime)
@@ -202,19 +186,13 @@ def trainer_checkpoint(params, task, model):
 
 def save_checkpoint(name: str, folder: str) -> str:
     """Save checkpoint ``name`` (``ARCH_rDEPTH_cCLASSES_LAYOUT``) into ``folder``; returns its prefix."""
-    import tensorflow as tf
-
     architecture, depth, classes, layout = parse_name(name)
-    params = experiment_params(architecture, classes, depth)
-    task, model = build_model(params)
+    builders = maker()
+    params = builders.experiment_config(architecture, classes, depth, INPUT_SIZE)
+    task, model = builders.build(params)
     if layout == "model-only":
-        return tf.train.Checkpoint(model=model).save(os.path.join(folder, "ckpt"))
-    checkpoint, optimizer, step = trainer_checkpoint(params, task, model)
-    variables = model.trainable_variables
-    optimizer.apply_gradients(zip([tf.zeros_like(v) for v in variables], variables))
-    step.assign(1000)
-    manager = tf.train.CheckpointManager(checkpoint, folder, max_to_keep=5, step_counter=step)
-    return manager.save(checkpoint_number=step)
+        return builders.save_model_only(model, folder)
+    return builders.save_trainer(params, task, model, folder, 1000)
 
 
 def _changed(model, before) -> Dict[str, int]:
@@ -249,7 +227,7 @@ def run_real(case: Case, config_path: str, model_dir: str) -> dict:
     except (KeyError, ValueError, TypeError, AttributeError) as err:
         return {"outcome": FAILS, "error": _first_line(err), "stage": "config"}
     try:
-        task, model = build_model(params)
+        task, model = maker().build(params)
     except Exception as err:  # noqa: BLE001  (whatever the build raises is the outcome)
         return {"outcome": FAILS, "error": _first_line(err), "stage": "build"}
     before = [variable.numpy() for variable in model.variables]
