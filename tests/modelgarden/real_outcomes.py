@@ -319,11 +319,10 @@ def record(cases=CASES, out: Optional[Path] = OUTCOMES) -> dict:
             print(f"{case.id}: real {real['outcome']} {real.get('error', '')} | predicted {severity} {ids}",
                   flush=True)
     if out is not None:
-        import official
         from importlib.metadata import version
 
         document = {"made_with": f"tensorflow {tf.__version__}, tf-models-official {version('tf-models-official')}",
-                    "note": f"written by tests/modelgarden/real_outcomes.py ({getattr(official, '__name__', '')})",
+                    "note": "written by tests/modelgarden/real_outcomes.py: what the real library did on each case",
                     "cases": {**(json.loads(out.read_text())["cases"] if out.exists() else {}),
                               **{key: {"real": value["real"]} for key, value in results.items()}}}
         out.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
