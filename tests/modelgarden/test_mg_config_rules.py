@@ -23,11 +23,11 @@ def findings(text, experiment=RETINANET):
 
 @pytest.mark.parametrize("modules, expected", [
     ("all", []), ("backbone", []), ("decoder", []), ("[backbone, decoder]", []),
-    ("Backbone", [("init-modules-load-nothing", "warning", 3, "did you mean 'backbone'?")]),
-    ("head", [("init-modules-load-nothing", "warning", 3, "write all, backbone, decoder or [backbone, decoder]")]),
-    ("[all]", [("init-modules-load-nothing", "warning", 3,
+    ("Backbone", [("init-modules-load-nothing", "error", 3, "did you mean 'backbone'?")]),
+    ("head", [("init-modules-load-nothing", "error", 3, "write all, backbone, decoder or [backbone, decoder]")]),
+    ("[all]", [("init-modules-load-nothing", "error", 3,
                 "write init_checkpoint_modules: all (a string, not a list)")]),
-    ("[backbones]", [("init-modules-load-nothing", "warning", 3, "did you mean 'backbone'?")]),
+    ("[backbones]", [("init-modules-load-nothing", "error", 3, "did you mean 'backbone'?")]),
     ("backbones", [("init-modules-substring", "warning", 3, "write init_checkpoint_modules: backbone")]),
     ("backbone_and_decoder", [("init-modules-substring", "warning", 3,
                                "write init_checkpoint_modules: [backbone, decoder]")]),

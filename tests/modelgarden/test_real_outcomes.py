@@ -25,7 +25,9 @@ def agrees(case: ro.Case, real: dict, severity: str, ids) -> bool:
     named = case.predicted in ids if case.predicted else True
     if real["outcome"] == ro.FAILS:
         return severity in ("error", "refused") and named
-    if real["outcome"] in (ro.LOADS_NOTHING, ro.NO_EXPORTER):  # the run goes on without it: a silent loss
+    if real["outcome"] == ro.LOADS_NOTHING:  # the init checkpoint is never loaded: counted as a failure
+        return severity == "error" and named and not any(real["restored"].values())
+    if real["outcome"] == ro.NO_EXPORTER:  # the run goes on without the best-checkpoint export: a silent loss
         return severity == "warning" and named
     if case.predicted == "heads-start-fresh" and (real["restored"]["heads"] or not real["restored"]["backbone"]):
         return False  # the prediction says the backbone is restored and the heads start fresh

@@ -11,7 +11,7 @@ Example:
     >>> config = parse_experiment_config("task:\\n  init_checkpoint: a/ckpt-1\\n  init_checkpoint_modules: Backbone\\n",
     ...                                  "my.yaml", "retinanet_resnetfpn_coco")
     >>> [(f.id, f.severity, f.line) for f in init_modules(ExperimentInput(config))]
-    [('init-modules-load-nothing', 'warning', 3)]
+    [('init-modules-load-nothing', 'error', 3)]
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from tfckpt.modelgarden.experiments import ARCHITECTURE_LABELS
 from tfckpt.modelgarden.gather import ExperimentInput
 from tfckpt.modelgarden.init_modules import ALL, VALID, describe, modules_restored
 from tfckpt.pipeline.tree import Located
-from tfckpt.validate.findings import MAY_GO_WRONG, RUN_FAILS, SILENT_LOSS, Finding, emits, predicting
+from tfckpt.validate.findings import (MAY_GO_WRONG, NOTHING_RESTORED, RUN_FAILS, SILENT_LOSS, Finding, emits,
+                                      predicting)
 
 METRIC_ALIASES = {"map": "AP", "ap": "AP", "map50": "AP50", "map75": "AP75", "map@0.5": "AP50",
                   "map@.5": "AP50", "mean_average_precision": "AP"}
@@ -39,7 +40,7 @@ def at(data: ExperimentInput, finding_id: str, outcome: str, message: str, hint:
 
 
 @emits({"init-modules-type": RUN_FAILS, "init-modules-substring": MAY_GO_WRONG,
-        "init-modules-load-nothing": SILENT_LOSS})
+        "init-modules-load-nothing": NOTHING_RESTORED})
 def init_modules(data: ExperimentInput) -> List[Finding]:
     """``init_checkpoint_modules``: only ``all``, ``backbone``, ``decoder`` (or a list of the last two)."""
     config = data.config
@@ -63,18 +64,18 @@ def init_modules(data: ExperimentInput) -> List[Finding]:
                        f"{describe(parts)} only because the task tests 'backbone' in value (a substring test)",
                        f"write init_checkpoint_modules: {parts[0] if len(parts) == 1 else '[backbone, decoder]'}",
                        values[0])]
-        return [at(data, "init-modules-load-nothing", SILENT_LOSS,
+        return [at(data, "init-modules-load-nothing", NOTHING_RESTORED,
                    f"init_checkpoint_modules: '{value}' restores nothing, with no error: the task restores the whole "
                    "model only for 'all', else tests 'backbone' in value and 'decoder' in value (case-sensitive), so "
                    "training starts from random weights", _closest_module(value), values[0])]
     for element in values:
         if element.value == ALL:
-            findings.append(at(data, "init-modules-load-nothing", SILENT_LOSS,
+            findings.append(at(data, "init-modules-load-nothing", NOTHING_RESTORED,
                                "init_checkpoint_modules: [all] restores nothing, with no error: the whole model is "
                                "restored only for the string 'all', and a list is searched for 'backbone' and "
                                "'decoder'", "write init_checkpoint_modules: all (a string, not a list)", element))
         elif element.value not in VALID:
-            findings.append(at(data, "init-modules-load-nothing", SILENT_LOSS,
+            findings.append(at(data, "init-modules-load-nothing", NOTHING_RESTORED,
                                f"init_checkpoint_modules element '{element.value}' restores nothing, with no error: "
                                "in a list the task looks for the exact elements 'backbone' and 'decoder'",
                                _closest_module(element.value), element))
