@@ -159,3 +159,13 @@ def test_any_keys_and_shapes_give_an_answer_or_none_never_an_exception(tensors, 
         assert found.architecture in ("retinanet", "faster_rcnn", "mask_rcnn")
         assert found.num_classes is None or found.num_classes >= 0
         assert isinstance(found.describe(3), list)
+
+
+@pytest.mark.parametrize("module", ["tfckpt.frameworks", "tfckpt.modelgarden.layouts", "tfckpt.modelgarden.recognise",
+                                    "tfckpt.checkpoint.object_graph", "tfckpt.keep_best.run_kind"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    failed, _ = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert failed == 0
