@@ -136,3 +136,36 @@ def test_read_object_graph_is_none_without_the_data_file(tmp_path):
 def test_odapi_real_index_still_reads_without_framework_confusion():
     summary = summarize_prefix(str(ODAPI_REAL / "ssd_mobilenet_v2_90cls" / "ckpt-2"))
     assert summary.framework == ODAPI
+
+
+_COMPONENTS = st.sampled_from(["model", "_backbone", "backbone", "head", "_head", "decoder", "rpn_head",
+                               "detection_head", "mask_head", "_config_dict", "0", "1", "layer_with_weights-3",
+                               "_conv1", "_conv2", "_conv3", "_classifier", "_box_regressor", "_mask_regressor",
+                               "kernel", "pointwise_kernel", "global_step", "optimizer"])
+_KEYS = st.lists(_COMPONENTS, min_size=1, max_size=6).map(lambda parts: "/".join(parts) + "/.ATTRIBUTES/VARIABLE_VALUE")
+_SHAPES = st.lists(st.integers(min_value=0, max_value=2048), max_size=4).map(tuple)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.tuples(_KEYS, _SHAPES), max_size=40), st.sampled_from([None, "momentum", "adam", "weird"]))
+def test_any_keys_and_shapes_give_an_answer_or_none_never_an_exception(tensors, optimizer):
+    from tfckpt.checkpoint.summary import CheckpointSummary
+
+    summary = CheckpointSummary(path="x/ckpt-1", kind="tf2-object-based", optimizer=optimizer, step=7,
+                                roots={name.split("/", 1)[0]: 1 for name, _ in tensors},
+                                tensors=[(name, shape, "float") for name, shape in tensors])
+    found = recognise_model_garden(summary)
+    if found is not None:
+        assert found.architecture in ("retinanet", "faster_rcnn", "mask_rcnn")
+        assert found.num_classes is None or found.num_classes >= 0
+        assert isinstance(found.describe(3), list)
+
+
+@pytest.mark.parametrize("module", ["tfckpt.frameworks", "tfckpt.modelgarden.layouts", "tfckpt.modelgarden.recognise",
+                                    "tfckpt.checkpoint.object_graph", "tfckpt.keep_best.run_kind"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    failed, _ = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert failed == 0

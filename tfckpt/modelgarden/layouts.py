@@ -55,7 +55,7 @@ def module_of(key: str) -> Optional[Tuple[str, List[str]]]:
     """
     parts = key.split("/")
     if parts[0] in MODEL_GARDEN_ITEMS:
-        return parts[0], parts[1:]
+        return (parts[0], parts[1:]) if len(parts) > 1 else None
     if parts[0] != "model" or len(parts) < 3:
         return None
     rest = "/".join(parts[1:])

@@ -213,7 +213,7 @@ def _classes(architecture: str, modules, notes: List[str]) -> Tuple[Optional[int
     if architecture == RETINANET:
         head = modules["head"]
         scores, boxes = _last_width(head, "_classifier"), _last_width(head, "_box_regressor")
-        if scores is None or boxes is None or boxes % 4 or scores % (boxes // 4):
+        if not scores or not boxes or boxes % 4 or scores % (boxes // 4):
             notes.append("the class count cannot be read from the head's classifier and box regressor")
             return None, None, 1
         anchors = boxes // 4
