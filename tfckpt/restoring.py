@@ -240,8 +240,9 @@ def restore(target, path, include: Optional[Iterable[str]] = None, exclude: Opti
         TfckptError: an ``include`` pattern matches no variable of the checkpoint or the target
             (the message lists the top-level paths there are).
     """
-    import tensorflow as tf
+    from tfckpt.tensorflow_import import import_tensorflow
 
+    tf = import_tensorflow("tfckpt.restore")
     include, exclude = list(include or []), list(exclude or [])
     prefix = _resolve_prefix(path)
     index = read_index(prefix)

@@ -14,7 +14,7 @@ def add_parser(commands, exit_codes_help: str) -> None:
         description="Train a tiny detector on synthetic shapes (made on the fly; nothing is downloaded) with "
                     "COCOMetrics, BestCheckpoint on val_mAP, PeriodicCheckpoint and EarlyStoppingRestore, then "
                     "inspect the checkpoints kept and summarise the run. About two minutes on a CPU. "
-                    "Needs TensorFlow and faster-coco-eval (pip install 'tfckpt[coco]').",
+                    "Needs TensorFlow and faster-coco-eval (pip install 'tfckpt[tensorflow,coco]').",
         epilog=exit_codes_help, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="tfckpt-demo", help="folder to write (default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=20, help="most epochs to train (default: %(default)s)")
