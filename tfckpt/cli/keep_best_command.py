@@ -96,6 +96,16 @@ def _summary(report: KeepBestReport) -> str:
     return text + f"; {len(report.pinned)} pinned, waiting for scores; {len(report.never_scored)} never scored"
 
 
+def _no_events(keeper: KeepBest, events: list[str] | None) -> str:
+    """Why nothing is scored when the evaluator has written nothing yet, and what to do."""
+    if events:
+        return (f"no evaluator event files (events.out.tfevents.*) in {', '.join(events)} yet: check that --events "
+                "names the folder the evaluator writes to, and that the evaluator is running")
+    return (f"no evaluator event files (events.out.tfevents.*) under {keeper.model_dir}/eval*/ yet: start the "
+            f"evaluator (model_main_tf2.py --model_dir={keeper.model_dir} --checkpoint_dir={keeper.model_dir} "
+            "--pipeline_config_path=...), or pass --events DIR where it writes them")
+
+
 def _watch(keeper: KeepBest) -> KeepBestReport:
     """Poll until SIGINT or SIGTERM; the poll under way finishes first. A second Ctrl-C interrupts."""
     stop = threading.Event()
@@ -134,6 +144,8 @@ def run(args: argparse.Namespace) -> int:
         report = _watch(keeper)
         _say(f"stopped; state saved in {keeper.into}")
     _say(_summary(report))
+    if keeper.results is not None and not keeper.results.files_seen:
+        _say(_no_events(keeper, args.events))
     if args.json:
         sys.stdout.write(json.dumps(report.to_dict(), indent=1) + "\n")
         sys.stdout.flush()
