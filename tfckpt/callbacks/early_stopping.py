@@ -248,9 +248,14 @@ class EarlyStoppingRestore(compat.Callback):
         return True
 
     def _best_record(self):
+        """The checkpoint of the epoch it calls the best when that one is kept (a shared
+        checkpoint may also hold better values from before ``start_from_epoch``), else the best kept."""
         scored = [r for r in self.checkpoint.kept if r.value is not None]
         if not scored:
             return None
+        at_best_epoch = [r for r in scored if r.epoch == self.best_epoch]
+        if at_best_epoch:
+            return at_best_epoch[-1]
         pick = max if self.improvement.mode == "max" else min
         return pick(scored, key=lambda r: r.value)
 
