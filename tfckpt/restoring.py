@@ -29,6 +29,7 @@ from tfckpt.checkpoint.shards import check_shards, read_string_scalar
 from tfckpt.errors import CorruptCheckpointError, TfckptError
 
 _SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
+_SLOT = "/.OPTIMIZER_SLOT/"
 
 
 class RestoreMismatchError(TfckptError, ValueError):
@@ -65,9 +66,10 @@ class RestoreReport:
         return "; ".join(parts) + "; nothing was assigned"
 
     def by_module(self) -> dict[str, dict[str, int]]:
-        """``{module: {"matched": n, "missing": n, "unused": n, "mismatched": n}}``."""
+        """``{module: {"matched": n, "missing": n, "unused": n, "mismatched": n, "excluded": n}}``; the
+        optimizer's slot variables (``.../.OPTIMIZER_SLOT/...``) count under ``optimizer``."""
         groups: dict[str, dict[str, int]] = defaultdict(lambda: {"matched": 0, "missing": 0, "unused": 0,
-                                                                 "mismatched": 0})
+                                                                 "mismatched": 0, "excluded": 0})
         for key, _ in self.matched:
             groups[_module(key)]["matched"] += 1
         for path in self.missing:
@@ -76,6 +78,8 @@ class RestoreReport:
             groups[_module(key)]["unused"] += 1
         for key, *_ in self.mismatched:
             groups[_module(key)]["mismatched"] += 1
+        for path in self.excluded:
+            groups[_module(path)]["excluded"] += 1
         return dict(sorted(groups.items()))
 
     def to_dict(self) -> dict:
@@ -108,6 +112,8 @@ def _module(path: str) -> str:
     """The top-level module of an object path: ``model/_feature_extractor/...`` ->
     ``model/_feature_extractor``; a Keras 3 layer ``model/_functional/_operations/3/...`` ->
     ``model/_operations/3``."""
+    if _SLOT in path:
+        return "optimizer"
     parts = _short(path).split("/")
     if parts[1:3] == ["_functional", "_operations"] and len(parts) > 3:
         return f"{parts[0]}/_operations/{parts[3]}"

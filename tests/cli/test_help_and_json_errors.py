@@ -87,13 +87,18 @@ def test_deep_says_what_it_verified(capsys, odapi_dir):
 def test_keep_best_once_says_no_evaluator_has_written_yet(capsys, tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    code, _, err = run(capsys, "keep-best", str(run_dir), "--once")
+    code, _, err = run(capsys, "keep-best", str(run_dir), "--once", "--framework", "odapi")
     assert code == 0
     assert err.splitlines()[-1] == (
         f"keep-best: no evaluator event files (events.out.tfevents.*) under {run_dir}/eval*/ yet: start the "
-        f"evaluator (model_main_tf2.py --model_dir={run_dir} --checkpoint_dir={run_dir} --pipeline_config_path=...),"
-        " or pass --events DIR where it writes them")
+        f"evaluator (model_main_tf2.py --checkpoint_dir={run_dir}), or pass --events DIR where it writes them")
+    code, _, err = run(capsys, "keep-best", str(run_dir), "--once", "--framework", "modelgarden",
+                       "--into", str(tmp_path / "mg-best"))
+    assert err.splitlines()[-1].startswith(
+        f"keep-best: no evaluator event files (events.out.tfevents.*) under {run_dir}/validation/ yet: start the "
+        "evaluator (official/vision/train.py")
     events = tmp_path / "elsewhere"
     events.mkdir()
-    code, _, err = run(capsys, "keep-best", str(run_dir), "--once", "--events", str(events))
+    code, _, err = run(capsys, "keep-best", str(run_dir), "--once", "--framework", "odapi", "--events", str(events),
+                       "--into", str(tmp_path / "events-best"))
     assert err.splitlines()[-1].startswith(f"keep-best: no evaluator event files (events.out.tfevents.*) in {events}")

@@ -1,6 +1,6 @@
 """describe_model names the meta-architecture, feature extractor and class count of real OD API models.
 
-The signatures are the model variables of 12 model-zoo configs built with the real OD API; the two
+The signatures are the model variables of 14 model-zoo configs built with the real OD API; the two
 real checkpoints also hold optimizer slots, ``step`` and ``save_counter``.
 """
 
@@ -62,8 +62,9 @@ INDEX_ROWS = load_index()
 # --- Every real model ----------------------------------------------------------------------------
 
 
-def test_index_lists_twelve_configs():
-    assert len(INDEX_ROWS) == 12
+def test_index_lists_fourteen_configs_of_every_meta_architecture():
+    assert len(INDEX_ROWS) == 14
+    assert {row["meta_arch"] for row in INDEX_ROWS} == {"faster_rcnn", "ssd", "center_net"}
     assert all((SIGNATURES / f"{row['config']}.tsv").is_file() for row in INDEX_ROWS)
 
 

@@ -207,15 +207,15 @@ MASKS = {"use_dropout: false": "use_dropout: false\n        predict_instance_mas
 NINETY = {"num_classes: 3": "num_classes: 90"}
 
 
-def test_mask_rcnn_config_with_a_faster_rcnn_checkpoint_under_full_warns(workspace):
+def test_mask_rcnn_config_with_a_faster_rcnn_checkpoint_under_full_fails(workspace):
     report = validate(workspace.config({**CKPT2, **FULL, **MASKS, **NINETY}))
     finding = only(report, "mask-head-missing")
-    assert finding.severity == "warning"
+    assert finding.severity == "error"
     assert finding.message == (
         'predict_instance_masks: true builds Mask R-CNN\'s mask head, but fine_tune_checkpoint '
         '"ckpts/frcnn_irv2_90cls_momentum/ckpt-2" is a Faster R-CNN checkpoint without one (no '
         'model/_mask_rcnn_box_predictor/_third_stage_heads): fine_tune_checkpoint_type "full" restores the whole '
-        f"model, and the restore is expected to fail {NOT_BOUND}")
+        f"model, and the restore fails {NOT_BOUND}")
     assert finding.hint.startswith('use fine_tune_checkpoint_type: "detection" (the mask head then starts fresh')
 
 

@@ -17,7 +17,7 @@ from tfckpt.callbacks import compat, metric_sources
 from tfckpt.callbacks.errors import CallbackConfigError, CheckpointWriteError, MonitorNotFoundError
 from tfckpt.callbacks.folder import INDEX_NAME, CheckpointFolder, SavedCheckpoint
 from tfckpt.callbacks.policies import Improvement, Record, Retention
-from tfckpt.callbacks.template import FilenameTemplate
+from tfckpt.callbacks.template import FilenameTemplate, compiled_metric_names
 from tfckpt.callbacks.background import BackgroundWriter
 from tfckpt.callbacks.writers import AsyncTFCheckpointWriter, H5WeightsWriter, TFCheckpointWriter
 
@@ -59,7 +59,9 @@ class CheckpointCallback(compat.Callback):
             raise CallbackConfigError(
                 "async_save=True writes full-state checkpoints in the background; .weights.h5 files are written "
                 "by Keras on the training thread", "pass save_weights_only=False, or async_save=False")
-        self.template.check(self._expected_metric_names(), allow_unknown=True)  # typos fail here, at once
+        # typos of names certain to exist fail here, at once; the model's metrics are known at train begin
+        certain = ("epoch", "step") + ((self.improvement.monitor,) if self.improvement is not None else ())
+        self.template.check(self._expected_metric_names(), allow_unknown=True, suspects=certain)
         if not self.save_weights_only and not {"epoch", "step"} & set(self.template.fields):
             raise CallbackConfigError(
                 f"filename {filename!r} gives every save the same name; a full-state checkpoint is several "
@@ -168,7 +170,7 @@ class CheckpointCallback(compat.Callback):
         return TFCheckpointWriter(self.model) if self._multi_worker else AsyncTFCheckpointWriter(self.model)
 
     def _expected_metric_names(self) -> list[str]:
-        names = ["loss", "val_loss"]
+        names = ["loss", "val_loss"] + compiled_metric_names(getattr(self, "model", None))
         if self.improvement is not None:
             names.append(self.improvement.monitor)
         return names

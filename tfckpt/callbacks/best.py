@@ -7,7 +7,7 @@ from typing import Mapping, Optional
 
 from tfckpt.callbacks import compat
 from tfckpt.callbacks.base import CheckpointCallback, Decision
-from tfckpt.callbacks.errors import CallbackConfigError
+from tfckpt.callbacks.errors import CallbackConfigError, MonitorNotFoundError
 from tfckpt.callbacks.policies import Improvement, Retention
 
 
@@ -67,6 +67,13 @@ class BestCheckpoint(CheckpointCallback):
                                               not isinstance(check_every_steps, int) or check_every_steps < 1):
             raise CallbackConfigError(
                 f"check_every_steps must be a whole number >= 1. Received: check_every_steps={check_every_steps!r}")
+        if check_every_steps is not None and isinstance(monitor, str) and monitor.startswith("val_"):
+            raise CallbackConfigError(
+                f"BestCheckpoint(monitor={monitor!r}, check_every_steps={check_every_steps}) cannot work: 'val_' "
+                "metrics exist only at epoch ends, after Keras runs the validation_data; the batch logs that "
+                "check_every_steps reads never hold them",
+                "compare at epoch ends with check_every_epochs=N (1 by default), or monitor a training metric such "
+                "as 'loss' by steps; to save by steps whatever the metric, use PeriodicCheckpoint(every_steps=N)")
         if isinstance(keep_best, bool) or not isinstance(keep_best, int) or keep_best < 1:
             raise CallbackConfigError(f"keep_best must be a whole number >= 1. Received: keep_best={keep_best!r}")
         super().__init__(
@@ -87,7 +94,11 @@ class BestCheckpoint(CheckpointCallback):
             if at_epoch_end or self._step % self.check_every_steps:
                 return None
             if self.improvement.monitor not in logs:
-                self._check_logs(logs)  # raises, listing the batch logs' keys
+                raise MonitorNotFoundError(
+                    f"BestCheckpoint monitors {self.improvement.monitor!r} every {self.check_every_steps} steps, but "
+                    f"the batch logs have only: {', '.join(sorted(logs)) or 'nothing'}",
+                    "HINT: use one of those names (training metrics); a metric that exists only at epoch ends "
+                    "needs check_every_epochs instead of check_every_steps")
             where = f"Step {self._step}"
         elif not at_epoch_end or epochs_done % self.check_every_epochs:
             return None

@@ -17,12 +17,44 @@ from __future__ import annotations
 import difflib
 import re
 import string
-from typing import Iterable, Mapping
+from typing import Any, Iterable, List, Mapping, Optional
 
 from tfckpt.callbacks.errors import CallbackConfigError
 
 BUILT_IN_FIELDS = ("epoch", "step")
 _UNSAFE = re.compile(r"[/\\:*?\"<>|\s]+")
+
+
+def _flattened(value: Any) -> Iterable[Any]:
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _flattened(item)
+    elif value is not None:
+        yield value
+
+
+def compiled_metric_names(model: Any) -> List[str]:
+    """The ``logs`` keys of the metrics ``model.compile(metrics=...)`` asked for (``"accuracy"``,
+    an ``AUC(name="auc")``'s ``"auc"``), each also with its ``val_`` form; ``[]`` before compile.
+
+    Example:
+        >>> class Compiled:  # what Keras keeps of compile()'s arguments
+        ...     class _compile_config:
+        ...         config = {"metrics": ["accuracy"], "weighted_metrics": None}
+        >>> compiled_metric_names(Compiled())
+        ['accuracy', 'val_accuracy']
+    """
+    config = getattr(getattr(model, "_compile_config", None), "config", None)
+    if not isinstance(config, Mapping):
+        return []
+    names: List[str] = []
+    for metric in _flattened([config.get("metrics"), config.get("weighted_metrics")]):
+        name = metric if isinstance(metric, str) else getattr(metric, "name", None) or getattr(metric, "__name__", None)
+        if isinstance(name, str) and name not in names:
+            names.append(name)
+    return names + [f"val_{name}" for name in names]
 
 
 class _WholeNameFormatter(string.Formatter):
@@ -54,18 +86,20 @@ class FilenameTemplate:
                                       "name every field, as in {epoch:04d}")
         self._specs = {name: spec for _, name, spec, _ in parsed if name}
 
-    def check(self, metric_names: Iterable[str], allow_unknown: bool = False) -> None:
+    def check(self, metric_names: Iterable[str], allow_unknown: bool = False,
+              suspects: Optional[Iterable[str]] = None) -> None:
         """Raise if a field is neither ``epoch``/``step`` nor one of ``metric_names``, or if its
         format spec does not fit its kind (``{epoch:.3f}`` is fine, ``{epoch:s}`` is not).
 
         With ``allow_unknown`` (at train begin, when metrics added by other callbacks are not
-        known yet) only near-misses of known names (typos) raise.
+        known yet) only near-misses of known names (typos) raise; with ``suspects`` too (before
+        the model is known), only near-misses of those names.
         """
         known = list(BUILT_IN_FIELDS) + [m for m in metric_names if m not in BUILT_IN_FIELDS]
         for name in self.fields:
             if name not in known:
                 close = difflib.get_close_matches(name, known, n=1)
-                if allow_unknown and not close:
+                if allow_unknown and (not close or (suspects is not None and close[0] not in suspects)):
                     continue
                 hint = f"did you mean {{{close[0]}}}? " if close else ""
                 raise CallbackConfigError(

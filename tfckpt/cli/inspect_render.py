@@ -79,7 +79,9 @@ def _checkpoint_lines(report: InspectionReport, summary: CheckpointSummary) -> l
                      f"{model.num_classes} classes" if model.num_classes is not None else "class count unknown"]
             lines.append("      model: " + ", ".join(parts))
             lines += [f"      note: {note}" for note in model.notes]
-        if summary.optimizer:
+        if summary.model_garden is not None:  # a Model Garden detector says it all, optimizer included
+            lines += [f"      {line}" for line in summary.model_garden.describe(summary.optimizer_state_tensors)]
+        elif summary.optimizer:
             state = f" ({summary.optimizer_state_tensors:,} state tensors)" if summary.optimizer_state_tensors else ""
             lines.append(f"      optimizer: {summary.optimizer}{state}")
         if summary.record is not None:
@@ -170,6 +172,8 @@ def _checkpoint_dict(summary: CheckpointSummary, variables: str | None, listed: 
         "optimizer": summary.optimizer,
         "optimizer_state_tensors": summary.optimizer_state_tensors,
         "record": summary.record.to_dict() if summary.record is not None else None,
+        "framework": summary.framework,
+        "model_garden": summary.model_garden.to_dict() if summary.model_garden is not None else None,
     }
     if variables is not None and listed:
         data["variables"] = [{"name": n, "shape": list(s), "dtype": d} for n, s, d in _matching(summary, variables)]

@@ -82,9 +82,12 @@ def _model_dir_line(model_dir: ModelDir) -> str:
 
 def _header(data: ValidationInput) -> List[str]:
     lines = [_model_line(data)]
+    kind = data.config.fine_tune_checkpoint_type.value or "type not set"
+    written = data.config.fine_tune_checkpoint.value
     if data.fine_tune is not None:
-        kind = data.config.fine_tune_checkpoint_type.value or "type not set"
         lines.append(_checkpoint_line(f"fine-tune ({kind}) from", data.fine_tune))
+    elif data.config_only and written:
+        lines.append(f"  fine-tune ({kind}) from {written}: set, not read (--config-only reads only the config)")
     else:
         lines.append("  no fine_tune_checkpoint: the model starts from scratch")
     if data.model_dir is not None:
@@ -107,9 +110,14 @@ def _footer(report: ValidationReport) -> str:
     return f"{', '.join(counts)}: {verdict}"
 
 
+def _header_of(data) -> List[str]:
+    header_lines = getattr(data, "header_lines", None)  # a framework's own input (Model Garden) says its header
+    return header_lines() if header_lines is not None else _header(data)
+
+
 def render_text(report: ValidationReport, colour: bool = False) -> str:
     """The report for people: what was checked, findings grouped by severity, and a count."""
-    lines = _header(report.input)
+    lines = _header_of(report.input)
     for severity in (ERROR, WARNING, INFO):
         found = report.of_severity(severity)
         if found:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from tfckpt.diff.result import RestoreContext
 from tfckpt.odapi import restore_rules
 from tfckpt.odapi.change_effects import BACKBONE, HEADS
+from tfckpt.odapi.installed_restore import installed_restore
 from tfckpt.pipeline.typed import PipelineConfig
 
 JUDGED_AS_FULL = (BACKBONE, HEADS)
@@ -40,9 +41,15 @@ def restore_context(b: PipelineConfig) -> RestoreContext:
     kind = restore_rules.effective_checkpoint_type(written, b.get("train_config.from_detection_checkpoint").value)
     source = f'fine_tune_checkpoint_type "{written}"' if written else \
         f'fine_tune_checkpoint_type (not set, so read as "{kind}")'
-    rule = restore_rules.restore_rule(architecture, kind)
+    generation = _generation(architecture)
+    rule = restore_rules.restore_rule(architecture, kind, generation)
+    refused = restore_rules.refusal(architecture, kind, generation)
+    if refused is not None:
+        return RestoreContext(kind, JUDGED_AS_FULL, f"B's {source} is refused for {architecture}; changes are judged "
+                              "as for full", (f"{refused.error}: the restore fails; use "
+                                              f'fine_tune_checkpoint_type "{refused.use}"',))
     if rule is None:
-        supported = ", ".join(restore_rules.checkpoint_types(architecture)) or "none"
+        supported = ", ".join(restore_rules.checkpoint_types(architecture, generation)) or "none"
         return RestoreContext(kind, JUDGED_AS_FULL, f"B's {source} is not one tfckpt knows for {architecture}; "
                               "changes are judged as for full",
                               (f'fine_tune_checkpoint_type "{kind}" is not one the Object Detection API supports for '
@@ -50,15 +57,21 @@ def restore_context(b: PipelineConfig) -> RestoreContext:
     summary = f"B's {source} restores {rule.what}" + ("" if rule.restores_heads else ", not the heads")
     if not rule.verified:
         summary += " (from the OD API's source; not seen in a real run)"
-    return RestoreContext(kind, rule.parts, summary, _nothing_restored(rule, architecture))
+    return RestoreContext(kind, rule.parts, summary, _nothing_restored(rule, architecture, generation))
 
 
-def _nothing_restored(rule: restore_rules.RestoreRule, architecture: str) -> tuple:
+def _generation(architecture: str) -> str:
+    """The installed OD API's generation where it matters and can be read, else today's."""
+    installed = installed_restore() if restore_rules.generations_differ(architecture) else None
+    return installed.generation if installed is not None and installed.generation else restore_rules.CURRENT
+
+
+def _nothing_restored(rule: restore_rules.RestoreRule, architecture: str, generation: str) -> tuple:
     """A warning when the type restores from roots other than ``model``, where a checkpoint that
     ``model_main_tf2`` trained keeps everything: then nothing is restored."""
     if any(prefix.startswith(MODEL_ROOT) for prefix in rule.prefixes):
         return ()
-    fitting = [other.checkpoint_type for other in restore_rules.RESTORE_RULES
+    fitting = [other.checkpoint_type for other in restore_rules.rules_of(generation)
                if other.meta_architecture == architecture and other.prefixes[0] != MODEL_ROOT
                and all(prefix.startswith(MODEL_ROOT) for prefix in other.prefixes)]
     fix = f"; use {fitting[0]}" if fitting else ""

@@ -102,6 +102,7 @@ _BIFPN = "_feature_extractor/_bifpn_stage"
 _EFFICIENTDET_BOX_HEAD = "_box_predictor/_box_prediction_head/_box_encoder_layers/0/pointwise_kernel"
 _HOURGLASS = "_feature_extractor/_network"
 _CENTER_NET_RESNET = "_feature_extractor/_base_model"
+_CENTER_NET_UPSAMPLING = "_feature_extractor/_feature_extractor_model"
 STEM = "/layer_with_weights-0/kernel"  # a Keras backbone's first convolution
 _RESNET_STEM = (7, 7, 3, 64)
 _INCEPTION_RESNET_STEM = (3, 3, 3, 32)
@@ -164,6 +165,11 @@ FEATURE_EXTRACTOR_RULES: tuple[FeatureExtractorRule, ...] = (
     _efficientdet(6, 384),  # EfficientDet D6 and D7 both use b6 with 384 BiFPN filters
     _rule("center_net", "hourglass_104", counts={_HOURGLASS: 800}, verified=True),
     _rule("center_net", "resnet_v2_50", counts={_CENTER_NET_RESNET: 270},
+          shapes={_CENTER_NET_RESNET + STEM: _RESNET_STEM}, verified=True),
+    # the zoo's centernet_resnet101_v1_fpn config builds resnet_v2_101 (its own type says so)
+    _rule("center_net", "resnet_v2_101", counts={_CENTER_NET_RESNET: 542, _CENTER_NET_UPSAMPLING: 36},
+          shapes={_CENTER_NET_RESNET + STEM: _RESNET_STEM}, verified=True),
+    _rule("center_net", "resnet_v1_50_fpn", counts={_CENTER_NET_RESNET: 318, _CENTER_NET_UPSAMPLING: 26},
           shapes={_CENTER_NET_RESNET + STEM: _RESNET_STEM}, verified=True),
 )
 

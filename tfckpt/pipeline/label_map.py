@@ -178,7 +178,8 @@ def check_num_classes(label_map: LabelMap, num_classes: Union[int, Located]) -> 
 
     Returns:
         None when they agree (ids up to ``num_classes``; gaps, as in COCO's 80 ids up to 90, are
-        fine); else a :class:`~tfckpt.checkpoint.problems.Problem`: code
+        fine; so are ``num_classes`` items numbered from 0, whose id error is check_label_map's);
+        else a :class:`~tfckpt.checkpoint.problems.Problem`: code
         ``label-map-exceeds-num-classes`` (an error: ids above ``num_classes`` are not learned)
         or ``num-classes-exceeds-label-map`` (a warning: classes the model never sees).
     """
@@ -192,10 +193,16 @@ def check_num_classes(label_map: LabelMap, num_classes: Union[int, Located]) -> 
                        f"{above} class{'es' if above != 1 else ''} above {count} will not be learned",
                        f"set num_classes: {max_id}" + (f", or renumber the {classes} items 1 to {classes}"
                                                        if classes < max_id else ""))
-    if max_id < count:
-        missing = count - max_id
+    # count the items meant as classes, not the highest id: items numbered from 0 are a wrong
+    # numbering (check_label_map says so), not a missing class
+    items = sum(1 for item in label_map.items if item.id > 0 or BACKGROUND not in (item.name, item.display_name))
+    needed = max(max_id, items)
+    if needed < count:
+        missing = count - needed
+        held = f"the label map's ids go up to {max_id}" if needed == max_id else \
+            f"the label map has {items} classes (ids up to {max_id})"
         return Problem("num-classes-exceeds-label-map", label_map.file,
-                       f"num_classes is {count}{where}, but the label map's ids go up to {max_id}: the model "
+                       f"num_classes is {count}{where}, but {held}: the model "
                        f"gets {missing} class{'es' if missing != 1 else ''} it never sees",
-                       f"set num_classes: {max_id}, or add the missing classes to the label map", "warning")
+                       f"set num_classes: {needed}, or add the missing classes to the label map", "warning")
     return None

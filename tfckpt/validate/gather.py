@@ -23,6 +23,8 @@ from tfckpt.checkpoint.problems import Problem
 from tfckpt.checkpoint.summary import CheckpointSummary, summarize_prefix
 from tfckpt.errors import CheckpointNotFoundError, TfckptError
 from tfckpt.io.fs import has_scheme
+from tfckpt.odapi.installed_restore import installed_restore
+from tfckpt.odapi.restore_rules import generations_differ
 from tfckpt.pipeline.installed_odapi import installed_accepts, installed_parse_error
 from tfckpt.pipeline import ConfigError, Located, PipelineConfig, check_label_map, load_label_map, \
     load_pipeline_config
@@ -32,6 +34,7 @@ from tfckpt.validate.inputs import FINE_TUNE, RESUME, CheckpointTarget, InputFil
 PathLike = Union[str, "os.PathLike[str]"]
 NOT_CHECKED = "paths with a scheme are not checked: reading them needs TensorFlow, which validate does not import"
 TRAINED_WITH_NAME = "pipeline.config"
+ZOO_CHECKPOINTS = "checkpoint"  # the model zoo's sub-folder, named like TensorFlow's state file
 _TRAIN_READER = "train_input_reader"
 
 
@@ -51,11 +54,14 @@ def gather(config: Union[PathLike, PipelineConfig], checkpoint: Optional[PathLik
     """
     parsed = config if isinstance(config, PipelineConfig) else _load_config(os.fspath(config))
     installed = _installed_odapi_error(parsed)
+    restore = installed_restore() if generations_differ(parsed.meta_architecture.value) else None
     if config_only:
-        return ValidationInput(config=parsed, installed_odapi_error=installed)
+        return ValidationInput(config=parsed, installed_odapi_error=installed, installed_restore=restore,
+                               config_only=True)
     return ValidationInput(
         config=parsed,
         installed_odapi_error=installed,
+        installed_restore=restore,
         fine_tune=_fine_tune(parsed, None if checkpoint is None else os.fspath(checkpoint)),
         model_dir=None if model_dir is None else _model_dir(os.fspath(model_dir), parsed),
         label_maps=_label_maps(parsed),
@@ -134,7 +140,7 @@ def _examine(target: CheckpointTarget, config: PipelineConfig) -> CheckpointTarg
         latest, problem = _latest_in(spelled)
         if latest is None:
             return replace(target, from_directory=True, problem=problem)
-        target = replace(target, from_directory=True, prefix=latest)
+        target = replace(target, from_directory=True, prefix=latest, zoo_folder=_is_zoo_folder(spelled))
     elif spelled.endswith(KERAS_SUFFIXES) and os.path.isfile(spelled):
         return replace(target, problem=Problem(
             "checkpoint-keras-file", spelled, "is a Keras weights file, not a TensorFlow checkpoint: model_main_tf2 "
@@ -150,12 +156,17 @@ def _examine(target: CheckpointTarget, config: PipelineConfig) -> CheckpointTarg
                    trained_with=_trained_with(summary.path, config))
 
 
+def _is_zoo_folder(folder: str) -> bool:
+    """An unpacked model-zoo folder: a ``checkpoint/`` sub-folder where a state file would be."""
+    return os.path.isdir(os.path.join(folder, ZOO_CHECKPOINTS))
+
+
 def _latest_in(folder: str) -> Tuple[Optional[str], Optional[Problem]]:
     """The latest checkpoint in ``folder`` (or in its model-zoo ``checkpoint/`` subfolder)."""
     try:
         return discover(folder).latest, None
     except CheckpointNotFoundError as err:
-        zoo = os.path.join(folder, "checkpoint")
+        zoo = os.path.join(folder, ZOO_CHECKPOINTS)
         if os.path.isdir(zoo):
             return _latest_in(zoo)
         return None, Problem("checkpoint-not-found", err.path, err.problem, err.fix)
@@ -216,6 +227,9 @@ def _model_dir(path: str, config: PipelineConfig) -> ModelDir:
         return ModelDir(path, "not-checked")
     if not os.path.isdir(path):
         return ModelDir(path, "missing")
+    if _is_zoo_folder(path):
+        latest, _ = _latest_in(path)
+        return ModelDir(path, "zoo-folder", on_disk=latest)
     try:
         found = discover(path)
     except CheckpointNotFoundError:

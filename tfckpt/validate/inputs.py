@@ -12,6 +12,8 @@ from typing import Optional, Tuple
 
 from tfckpt.checkpoint.problems import Problem
 from tfckpt.checkpoint.summary import CheckpointSummary
+from tfckpt.odapi.installed_restore import InstalledRestore
+from tfckpt.odapi.restore_rules import CURRENT
 from tfckpt.pipeline import ConfigError, LabelMap, Located, PipelineConfig
 
 FINE_TUNE, RESUME = "fine-tune", "resume"
@@ -44,6 +46,8 @@ class CheckpointTarget:
         from_config: True when ``given`` is the config's ``fine_tune_checkpoint``.
         prefix: the checkpoint prefix examined, spelled like ``given``; None when none was found.
         from_directory: ``given`` is a directory; ``prefix`` is its latest checkpoint.
+        zoo_folder: ``given`` is an unpacked model-zoo folder: ``prefix`` is in its ``checkpoint/``
+            sub-folder, and ``given`` itself holds no checkpoint state file.
         names_file: ``given`` names the ``.index`` or a ``.data`` file instead of the prefix.
         relative_to_config: ``given`` does not exist from the working directory, but does from
             the config's folder: this is that spelling.
@@ -60,6 +64,7 @@ class CheckpointTarget:
     from_config: bool = False
     prefix: Optional[str] = None
     from_directory: bool = False
+    zoo_folder: bool = False
     names_file: bool = False
     relative_to_config: Optional[str] = None
     summary: Optional[CheckpointSummary] = None
@@ -84,9 +89,12 @@ class ModelDir:
             finds it), ``"missing"`` (no such folder), ``"empty"`` (no checkpoint),
             ``"no-state-file"`` (checkpoints but no ``checkpoint`` file), ``"stale-state"``
             (the state file names a checkpoint that is not there), ``"unreadable-state"`` (the
-            state file does not parse) or ``"not-checked"`` (a ``gs://`` path).
+            state file does not parse), ``"zoo-folder"`` (an unpacked model-zoo folder: a
+            ``checkpoint/`` sub-folder stands where the state file is written) or ``"not-checked"``
+            (a ``gs://`` path).
         checkpoint: the latest checkpoint when ``state`` is ``"resume"``.
-        on_disk: the newest checkpoint on disk, when the state file does not lead to it.
+        on_disk: the newest checkpoint on disk, when the state file does not lead to it (for a
+            model-zoo folder: the checkpoint in its ``checkpoint/`` sub-folder).
         listed: what the state file names as latest, when that is not there.
         problem: why the state file cannot be read.
     """
@@ -153,6 +161,9 @@ class ValidationInput:
         input_files: each input path, train reader first.
         installed_odapi_error: where and why the installed ``object_detection`` rejects the config
             that tfckpt's schema accepted; None when it agrees or is not installed.
+        config_only: only the config was read (``--config-only``).
+        installed_restore: what the installed ``object_detection``'s CenterNet restore does (read
+            for CenterNet configs only); None when none is installed.
     """
 
     config: PipelineConfig
@@ -161,6 +172,14 @@ class ValidationInput:
     label_maps: Tuple[LabelMapInput, ...] = ()
     input_files: Tuple[InputFiles, ...] = ()
     installed_odapi_error: Optional[Tuple[int, str]] = None  # (line, message) when the installed OD API rejects
+    installed_restore: Optional[InstalledRestore] = None
+    config_only: bool = False
+
+    @property
+    def generation(self) -> str:
+        """The OD API generation whose restores apply: the installed copy's, else today's."""
+        installed = self.installed_restore
+        return installed.generation if installed is not None and installed.generation else CURRENT
 
     @property
     def fine_tunes(self) -> bool:

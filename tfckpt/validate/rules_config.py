@@ -12,7 +12,7 @@ from typing import List, Optional, Tuple
 
 from tfckpt.odapi.signatures import FEATURE_EXTRACTOR_RULES
 from tfckpt.pipeline import Located
-from tfckpt.validate.findings import ERROR, INFO, WARNING, Finding
+from tfckpt.validate.findings import MAY_GO_WRONG, NOTE, RUN_FAILS, Finding, emits, predicting
 from tfckpt.validate.inputs import CheckpointTarget, ValidationInput
 from tfckpt.validate.wording import at, first_line, is_tf1_feature_extractor, meta_label
 
@@ -23,13 +23,14 @@ def _value(located: Located) -> str:
     return f"{located.value}" + ("" if located.is_set else " (the default)")
 
 
+@emits({"second-stage-batch-size": RUN_FAILS})
 def proposal_counts(data: ValidationInput) -> List[Finding]:
     """Faster R-CNN: ``second_stage_batch_size`` must not exceed ``first_stage_max_proposals``."""
     config = data.config
     proposals, batch = config.first_stage_max_proposals, config.second_stage_batch_size
     if proposals is None or batch is None or batch.value <= proposals.value:
         return []
-    return [at(config, "second-stage-batch-size", ERROR,
+    return [at(config, "second-stage-batch-size", RUN_FAILS,
                f"second_stage_batch_size {_value(batch)} is greater than first_stage_max_proposals "
                f'{_value(proposals)}: building the model fails ("second_stage_batch_size should be no greater '
                'than first_stage_max_proposals.")',
@@ -37,6 +38,7 @@ def proposal_counts(data: ValidationInput) -> List[Finding]:
                batch, proposals)]
 
 
+@emits({"keep-aspect-ratio-needs-padding": RUN_FAILS})
 def aspect_ratio_padding(data: ValidationInput) -> List[Finding]:
     """``keep_aspect_ratio_resizer`` with ``batch_size > 1`` needs ``pad_to_max_dimension: true``."""
     config = data.config
@@ -44,13 +46,14 @@ def aspect_ratio_padding(data: ValidationInput) -> List[Finding]:
     if resizer is None or resizer.value != "keep_aspect_ratio_resizer" or pad is None or pad.value \
             or batch.value <= 1:
         return []
-    return [at(config, "keep-aspect-ratio-needs-padding", ERROR,
+    return [at(config, "keep-aspect-ratio-needs-padding", RUN_FAILS,
                f"keep_aspect_ratio_resizer without pad_to_max_dimension: true gives images of different sizes, which "
                f"a batch of {_value(batch)} cannot stack: training fails (a ConcatOp shape error)",
                "add pad_to_max_dimension: true to keep_aspect_ratio_resizer, or set batch_size: 1",
                pad, resizer)]
 
 
+@emits({"tf1-feature-extractor": RUN_FAILS})
 def tf1_feature_extractor(data: ValidationInput) -> List[Finding]:
     """A TF1 (slim) feature extractor type, which model_main_tf2 does not build."""
     config = data.config
@@ -59,7 +62,7 @@ def tf1_feature_extractor(data: ValidationInput) -> List[Finding]:
         return []
     keras = located.value + "_keras"
     hint = f'use "{keras}"' if keras in _KNOWN_EXTRACTORS else "use a feature extractor type that ends in _keras"
-    return [at(config, "tf1-feature-extractor", WARNING,
+    return [at(config, "tf1-feature-extractor", RUN_FAILS,
                f"feature_extractor.type {located.value} is a TF1 (slim) feature extractor: model_main_tf2 builds only "
                f"the Keras ones (their names end in _keras), so model building fails",
                hint + " (and a TF2 checkpoint for it)", located)]
@@ -86,6 +89,7 @@ def _only_evidence(target: CheckpointTarget, labels: List[str]) -> bool:
     return unconfirmed and any(label != "num_classes" for label in labels)
 
 
+@emits({"trained-config-unreadable": NOTE, "trained-config-differs": (NOTE, MAY_GO_WRONG)})
 def trained_config_differs(data: ValidationInput) -> List[Finding]:
     """The ``pipeline.config`` beside the checkpoint (model-zoo layout) against this one."""
     findings = []
@@ -94,9 +98,9 @@ def trained_config_differs(data: ValidationInput) -> List[Finding]:
         if trained is None:
             continue
         if trained.config is None:
-            findings.append(Finding("trained-config-unreadable", INFO,
-                                    f"{trained.path}, beside the checkpoint, was not compared: it does not parse "
-                                    f"({trained.error.message})", trained.path, trained.error.line or None, ""))
+            findings.append(predicting("trained-config-unreadable", NOTE,
+                                       f"{trained.path}, beside the checkpoint, was not compared: it does not parse "
+                                       f"({trained.error.message})", trained.path, trained.error.line or None, ""))
             continue
         differences = _differences(target, data)
         if not differences:
@@ -104,11 +108,11 @@ def trained_config_differs(data: ValidationInput) -> List[Finding]:
         labels = [label for label, _, _ in differences]
         described = "; ".join(f"{label} {_shown(label, theirs)} there (line {theirs.line or 'not set'}), "
                               f"{_shown(label, ours)} here" for label, theirs, ours in differences)
-        severity = WARNING if _only_evidence(target, labels) else INFO
-        findings.append(Finding("trained-config-differs", severity,
-                                f"the checkpoint was trained with {trained.path}, which differs from this config: "
-                                f"{described}", data.config.file, first_line(*(ours for _, _, ours in differences)),
-                                f"compare them: tfckpt diff {trained.path} {data.config.file}"))
+        outcome = MAY_GO_WRONG if _only_evidence(target, labels) else NOTE
+        findings.append(predicting("trained-config-differs", outcome,
+                                   f"the checkpoint was trained with {trained.path}, which differs from this config: "
+                                   f"{described}", data.config.file, first_line(*(ours for _, _, ours in differences)),
+                                   f"compare them: tfckpt diff {trained.path} {data.config.file}"))
     return findings
 
 
@@ -116,16 +120,17 @@ def _shown(label: str, located: Optional[Located]) -> str:
     return meta_label(located.value) if label == "model" else str(located.value)
 
 
+@emits({"installed-odapi-rejects": RUN_FAILS})
 def installed_odapi_disagrees(data: ValidationInput) -> List[Finding]:
     """The installed Object Detection API rejects a config tfckpt's schema accepted: it decides."""
     if data.installed_odapi_error is None:
         return []
     line, message = data.installed_odapi_error
-    return [Finding("installed-odapi-rejects", ERROR,
-                    f"the installed Object Detection API rejects this config ({message}); model_main_tf2 will "
-                    "stop here, although tfckpt's schema accepts it",
-                    data.config.file, line or None,
-                    "fix the field for your OD API version (a field newer than your OD API, or one it renamed)")]
+    return [predicting("installed-odapi-rejects", RUN_FAILS,
+                       f"the installed Object Detection API rejects this config ({message}); model_main_tf2 will "
+                       "stop here, although tfckpt's schema accepts it",
+                       data.config.file, line or None,
+                       "fix the field for your OD API version (a field newer than your OD API, or one it renamed)")]
 
 
 RULES = (proposal_counts, aspect_ratio_padding, tf1_feature_extractor, trained_config_differs,

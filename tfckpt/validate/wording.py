@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 
 from tfckpt.checkpoint.summary import CheckpointSummary
 from tfckpt.pipeline import Located, PipelineConfig
-from tfckpt.validate.findings import Finding
+from tfckpt.validate.findings import Finding, predicting
 from tfckpt.validate.inputs import FINE_TUNE, CheckpointTarget
 
 META_LABELS = {"faster_rcnn": "Faster R-CNN", "ssd": "SSD", "center_net": "CenterNet"}
@@ -63,10 +63,11 @@ def first_line(*candidates: Optional[Located]) -> Optional[int]:
     return None
 
 
-def at(config: PipelineConfig, finding_id: str, severity: str, message: str, hint: str,
+def at(config: PipelineConfig, finding_id: str, outcome: str, message: str, hint: str,
        *located: Optional[Located]) -> Finding:
-    """A finding about the config, at the line of the first of ``located`` that is written."""
-    return Finding(finding_id, severity, message, config.file, first_line(*located), hint)
+    """A finding about the config that predicts ``outcome``, at the line of the first of ``located``
+    that is written."""
+    return predicting(finding_id, outcome, message, config.file, first_line(*located), hint)
 
 
 def checkpoint_type(config: PipelineConfig) -> str:
