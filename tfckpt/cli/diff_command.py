@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from tfckpt.cli.json_error import report_error
 from tfckpt.pipeline.errors import ConfigError
 
 DESCRIPTION = """Compare two pipeline.config files by meaning, field path by field path, and say what each
@@ -91,11 +92,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         diff = _diff(args, diff_configs)
     except ConfigError as err:
-        print(f"tfckpt: error: {err.message}", file=sys.stderr)
-        return 2
+        return report_error(args, err.message, 2)
     except OSError as err:
-        print(f"tfckpt: error: {_read_error(err)}", file=sys.stderr)
-        return 2
+        return report_error(args, _read_error(err), 2)
     sys.stdout.write(render_json(diff) if args.json else render_text(diff, _arrow()))
     sys.stdout.flush()
     return diff.exit_code

@@ -107,6 +107,17 @@ def _summary(report: KeepBestReport) -> str:
     return text + f"; {len(report.pinned)} pinned, waiting for scores; {len(report.never_scored)} never scored"
 
 
+def _no_events(keeper: KeepBest, events: list[str] | None) -> str:
+    """Why nothing is scored when the evaluator has written nothing yet, and what to do."""
+    if events:
+        return (f"no evaluator event files (events.out.tfevents.*) in {', '.join(events)} yet: check that --events "
+                "names the folder the evaluator writes to, and that the evaluator is running")
+    defaults = keeper.defaults  # the framework's evaluator folder and command line
+    return (f"no evaluator event files (events.out.tfevents.*) under {defaults.describe_events(keeper.model_dir)}/ "
+            f"yet: start the evaluator ({defaults.evaluator.replace('MODEL_DIR', keeper.model_dir)}), or pass "
+            "--events DIR where it writes them")
+
+
 def _watch(keeper: KeepBest) -> KeepBestReport:
     """Poll until SIGINT or SIGTERM; the poll under way finishes first. A second Ctrl-C interrupts."""
     stop = threading.Event()
@@ -146,6 +157,8 @@ def run(args: argparse.Namespace) -> int:
         report = _watch(keeper)
         _say(f"stopped; state saved in {keeper.into}")
     _say(_summary(report))
+    if keeper.results is not None and not keeper.results.files_seen:
+        _say(_no_events(keeper, args.events))
     if args.json:
         sys.stdout.write(json.dumps(report.to_dict(), indent=1) + "\n")
         sys.stdout.flush()
