@@ -289,6 +289,22 @@ def run_and_report(name: str, measure, print_table, results_path: Path) -> int:
     return 0
 
 
+def runs_main(argv, description: str, name: str, benchmark, print_table, results_path: Path,
+              python_help: str = "interpreter with TensorFlow and tfckpt's dependencies (default: this one)",
+              default_runs: int = 7, quick_runs: int = 3) -> int:
+    """A benchmark's ``main``: ``--runs``/``--quick``/``--python``, then ``benchmark(python, runs)``
+    through :func:`run_and_report`. Shared by the benchmark scripts whose only options these are."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--runs", type=int, default=default_runs, help=f"runs per command (default {default_runs})")
+    parser.add_argument("--quick", action="store_true", help=f"{quick_runs} runs per command")
+    parser.add_argument("--python", default=sys.executable, help=python_help)
+    args = parser.parse_args(argv)
+    runs = quick_runs if args.quick else args.runs
+    if runs < 1:
+        parser.error("--runs must be at least 1")
+    return run_and_report(name, lambda: benchmark(args.python, runs), print_table, results_path)
+
+
 def print_table(report: dict) -> None:
     info = report["machine"]
     print(f"{info['date']}  {info['host']}  {info['cpus']} CPUs  Python {info['python_version']}  "

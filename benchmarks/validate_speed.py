@@ -29,7 +29,6 @@ Example:
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
@@ -38,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from inspect_speed import (REPO, bare_python_command, build_odapi_folder, fmt_load, machine,  # noqa: E402
-                           run_and_report, run_case, run_checked)
+                           run_case, runs_main, run_checked)
 
 RESULTS_PATH = REPO / "benchmarks" / "results" / "validate_speed.json"
 REAL_CONFIGS = REPO / "tests" / "data" / "pipeline" / "real"
@@ -128,16 +127,8 @@ def print_table(report: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=DEFAULT_RUNS, help=f"runs per command (default {DEFAULT_RUNS})")
-    parser.add_argument("--quick", action="store_true", help=f"{QUICK_RUNS} runs per command")
-    parser.add_argument("--python", default=sys.executable,
-                        help="interpreter with TensorFlow and tfckpt's dependencies (default: this one)")
-    args = parser.parse_args(argv)
-    runs = QUICK_RUNS if args.quick else args.runs
-    if runs < 1:
-        parser.error("--runs must be at least 1")
-    return run_and_report("validate_speed", lambda: benchmark(args.python, runs), print_table, RESULTS_PATH)
+    return runs_main(argv, __doc__.split("\n\n")[0], "validate_speed", benchmark, print_table, RESULTS_PATH,
+                     default_runs=DEFAULT_RUNS, quick_runs=QUICK_RUNS)
 
 
 if __name__ == "__main__":

@@ -3,22 +3,19 @@ Object Detection API index files with sparse data files of the right size."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from testkit import ODAPI_REAL, build_tiny_model, sparse_data_files
+from testkit import ODAPI_REAL, build_tiny_model, sparse_data_files, tensorflow_or_skip
 
 
 @pytest.fixture(scope="session")
 def tf():
-    """TensorFlow, imported once (it takes seconds)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow
-
-    return tensorflow
+    """TensorFlow, imported once (it takes seconds). Every test that needs TensorFlow gets it
+    through this fixture (``keras`` and ``tiny_checkpoint`` build on it)."""
+    return tensorflow_or_skip()
 
 
 @pytest.fixture(scope="session")

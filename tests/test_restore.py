@@ -102,6 +102,19 @@ def test_include_only_the_first_layer(keras, saved, api):
     assert len(report.matched) == 2 and len(report.excluded) == 2
 
 
+def test_include_that_matches_nothing_is_an_error_naming_the_paths_there_are(keras, saved, api):
+    _, prefix = saved
+    target = tiny_model(keras, seed=3)
+    before = [w.copy() for w in target.get_weights()]
+    tops = sorted({path.split("/")[0] for path, _ in api.restore(tiny_model(keras, seed=9), prefix).matched})
+    with pytest.raises(api.TfckptError) as caught:
+        api.restore(target, prefix, include=["model/_feature_extractor*"])
+    message = str(caught.value)
+    assert message.startswith(f"{prefix}: include pattern 'model/_feature_extractor*' matches no variable of the "
+                              "checkpoint or of the target; the top-level paths are: ")
+    assert all(top in message for top in tops) and same(target.get_weights(), before)
+
+
 def report_path_of_first_layer(api, keras, prefix) -> str:
     """The object path of the first Dense layer as this Keras version names it."""
     report = api.restore(tiny_model(keras, seed=9), prefix)

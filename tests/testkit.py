@@ -63,3 +63,27 @@ def sparse_data_files(prefix: Path) -> None:
             with open(index.data_path(entry.shard_id), "r+b") as handle:
                 handle.seek(entry.offset)
                 handle.write(struct.pack("<q", value))
+
+
+# .ci/run sets this in its TensorFlow suites, where a test skipped for want of TensorFlow would
+# hide a broken install; elsewhere (the suite without TensorFlow) such tests skip
+REQUIRE_TF = "TFCKPT_TESTS_REQUIRE_TF"
+
+
+def tensorflow_or_skip(module_level: bool = False):
+    """The ``tensorflow`` module; without it, skip the test (or the whole module, when called at
+    its top), or fail where ``REQUIRE_TF`` is set."""
+    import os
+
+    import pytest
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        import tensorflow
+    except ModuleNotFoundError as err:
+        if err.name != "tensorflow":
+            raise
+        if os.environ.get(REQUIRE_TF):
+            pytest.fail(f"TensorFlow is not installed, and {REQUIRE_TF} says this suite must have it")
+        pytest.skip("needs TensorFlow, which is not installed here", allow_module_level=module_level)
+    return tensorflow

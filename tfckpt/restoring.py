@@ -29,6 +29,7 @@ from tfckpt.checkpoint.shards import check_shards, read_string_scalar
 from tfckpt.errors import CorruptCheckpointError, TfckptError
 
 _SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
+_SLOT = "/.OPTIMIZER_SLOT/"
 
 
 class RestoreMismatchError(TfckptError, ValueError):
@@ -65,9 +66,10 @@ class RestoreReport:
         return "; ".join(parts) + "; nothing was assigned"
 
     def by_module(self) -> dict[str, dict[str, int]]:
-        """``{module: {"matched": n, "missing": n, "unused": n, "mismatched": n}}``."""
+        """``{module: {"matched": n, "missing": n, "unused": n, "mismatched": n, "excluded": n}}``; the
+        optimizer's slot variables (``.../.OPTIMIZER_SLOT/...``) count under ``optimizer``."""
         groups: dict[str, dict[str, int]] = defaultdict(lambda: {"matched": 0, "missing": 0, "unused": 0,
-                                                                 "mismatched": 0})
+                                                                 "mismatched": 0, "excluded": 0})
         for key, _ in self.matched:
             groups[_module(key)]["matched"] += 1
         for path in self.missing:
@@ -76,6 +78,8 @@ class RestoreReport:
             groups[_module(key)]["unused"] += 1
         for key, *_ in self.mismatched:
             groups[_module(key)]["mismatched"] += 1
+        for path in self.excluded:
+            groups[_module(path)]["excluded"] += 1
         return dict(sorted(groups.items()))
 
     def to_dict(self) -> dict:
@@ -108,6 +112,8 @@ def _module(path: str) -> str:
     """The top-level module of an object path: ``model/_feature_extractor/...`` ->
     ``model/_feature_extractor``; a Keras 3 layer ``model/_functional/_operations/3/...`` ->
     ``model/_operations/3``."""
+    if _SLOT in path:
+        return "optimizer"
     parts = _short(path).split("/")
     if parts[1:3] == ["_functional", "_operations"] and len(parts) > 3:
         return f"{parts[0]}/_operations/{parts[3]}"
@@ -202,6 +208,17 @@ def _selected(key: str, include: Optional[Sequence[str]], exclude: Optional[Sequ
     return not (exclude and any(fnmatch.fnmatchcase(name, pattern) for pattern in exclude))
 
 
+def _check_include(prefix: str, include: Sequence[str], paths: list[str]) -> None:
+    """Every ``include`` pattern must match a variable path of the checkpoint or the target."""
+    for pattern in include:
+        if not any(fnmatch.fnmatchcase(path, pattern) for path in paths):
+            tops = sorted({_module(path) for path in paths})
+            shown = ", ".join(tops[:12]) + (f", ... ({len(tops)} in all)" if len(tops) > 12 else "")
+            raise TfckptError(prefix, f"include pattern {pattern!r} matches no variable of the checkpoint or of "
+                                      f"the target", f"the top-level paths are: {shown}; patterns match whole "
+                                                     "paths, so end a prefix with '*' (as in 'model/_box_head*')")
+
+
 def restore(target, path, include: Optional[Iterable[str]] = None, exclude: Optional[Iterable[str]] = None,
             optimizer=None, allow_partial: bool = False, root: Optional[str] = None) -> RestoreReport:
     """Load ``path`` (a prefix, or a folder: its latest checkpoint) into ``target``.
@@ -226,9 +243,12 @@ def restore(target, path, include: Optional[Iterable[str]] = None, exclude: Opti
         RestoreMismatchError: shapes differ or variables are missing, and not ``allow_partial``.
         CheckpointNotFoundError, CorruptCheckpointError: the checkpoint cannot be used; also
             when its data files are missing or short (checked before anything is assigned).
+        TfckptError: an ``include`` pattern matches no variable of the checkpoint or the target
+            (the message lists the top-level paths there are).
     """
-    import tensorflow as tf
+    from tfckpt.tensorflow_import import import_tensorflow
 
+    tf = import_tensorflow("tfckpt.restore")
     include, exclude = list(include or []), list(exclude or [])
     prefix = _resolve_prefix(path)
     index = read_index(prefix)
@@ -254,6 +274,9 @@ def restore(target, path, include: Optional[Iterable[str]] = None, exclude: Opti
     targets = walk.target_variables(target, start_path, skip)
     path_of = {id(v): p for p, v in targets}
     report.missing = [p for p, v in targets if id(v) not in walk.paired_variables]
+    if include:  # a pattern that selects nothing is a typo, not a restore of nothing
+        _check_include(prefix, include, [p for _, _, p in walk.pairs] + [_short(k) for k in report.unused]
+                       + [p for p, _ in targets])
     chosen = []
     for key, variable, object_path in walk.pairs:
         if not _selected(object_path, include, exclude):

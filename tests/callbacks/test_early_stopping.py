@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -32,11 +34,11 @@ def test_stops_on_plateau_and_restores_the_best_epoch(keras, tmp_path, tfckpt_ap
     stopper = tfckpt_api.EarlyStoppingRestore(tmp_path / "best", monitor="val_mAP", patience=2)
     model = tiny_model(keras)
     history = fit(model, [scripted, stopper], epochs=len(values))
-    assert len(history.history["loss"]) == 5  # epochs 3, 4, 5 did not improve on epoch 2
-    assert stopper.stopped_epoch == 5
+    assert len(history.history["loss"]) == 4  # as Keras: epochs 3 and 4 did not improve on epoch 2
+    assert stopper.stopped_epoch == 4
     assert_weights(model, scripted.weights_at_epoch[2])
     out = capsys.readouterr().out
-    assert "Epoch 5: early stopping; val_mAP has not improved for 3 epochs (best 0.4 at epoch 2)\n" in out
+    assert "Epoch 4: early stopping; val_mAP has not improved for 2 epochs (best 0.4 at epoch 2)\n" in out
     assert out.endswith(f"Restored the best weights (epoch 2, val_mAP 0.4) from {tmp_path}/best/best-0002\n")
 
 
@@ -78,12 +80,21 @@ def test_shares_the_best_checkpoint_callback(keras, tmp_path, tfckpt_api):
     assert_weights(model, scripted.weights_at_epoch[1])
 
 
-def test_baseline_and_start_from_epoch(keras, tmp_path, tfckpt_api):
+def test_baseline_and_start_from_epoch(keras, tmp_path, tfckpt_api, capsys):
+    # as Keras: improving below the baseline 0.4 keeps it going; epoch 1 (before start_from_epoch) is ignored
     values = [0.9, 0.1, 0.2, 0.3, 0.35, 0.36]
     stopper = tfckpt_api.EarlyStoppingRestore(tmp_path / "b", monitor="val_mAP", patience=1, baseline=0.4,
                                               start_from_epoch=1, verbose=0)
-    history = fit(tiny_model(keras), [scripted_metric(keras, "val_mAP", values), stopper], epochs=6)
-    assert len(history.history["loss"]) == 3  # epochs 2 and 3 never beat the baseline 0.4
+    scripted = scripted_metric(keras, "val_mAP", values)
+    model = tiny_model(keras)
+    history = fit(model, [scripted, stopper], epochs=6)
+    assert len(history.history["loss"]) == 6 and stopper.best_epoch == 6
+    assert_weights(model, scripted.weights_at_epoch[6])  # not epoch 1's 0.9, which came before start_from_epoch
+    stalled = tfckpt_api.EarlyStoppingRestore(tmp_path / "c", monitor="val_mAP", patience=1, baseline=0.4)
+    history = fit(tiny_model(keras), [scripted_metric(keras, "val_mAP", [0.1, 0.2, 0.2, 0.3]), stalled], epochs=4)
+    assert len(history.history["loss"]) == 3
+    assert "Epoch 3: early stopping; val_mAP has not beaten the baseline 0.4 in 3 epochs (best 0.2 at epoch 2)\n" \
+        in capsys.readouterr().out
 
 
 def test_nan_from_real_weights_rolls_back_and_halves_the_learning_rate(keras, tmp_path, tfckpt_api, capsys):
@@ -137,10 +148,52 @@ def test_state_survives_a_resume(keras, tmp_path, tfckpt_api):
     resumed = tfckpt_api.EarlyStoppingRestore(folder, monitor="val_mAP", patience=3, resume=True, verbose=0)
     history = fit(tiny_model(keras), [scripted_metric(keras, "val_mAP", [0.5, 0.4, 0.3, 0.2, 0.1, 0.1]), resumed],
                   epochs=6)
-    assert len(history.history["loss"]) == 2  # wait 2 carried over: epochs 4 and 5 end it
+    assert len(history.history["loss"]) == 1  # wait 2 carried over: epoch 4 makes it 3, the patience
     assert resumed.best_seen == 0.5
 
 
-def test_needs_a_place_for_its_best(tfckpt_api):
-    with pytest.raises(CallbackConfigError, match="EarlyStoppingRestore needs a directory for its best checkpoint"):
-        tfckpt_api.EarlyStoppingRestore(monitor="val_loss")
+def test_without_a_directory_keeps_its_best_in_a_temporary_folder_and_deletes_it(keras, tfckpt_api, capsys):
+    values = [0.1, 0.5, 0.3, 0.2]
+    scripted = scripted_metric(keras, "val_mAP", values)
+    stopper = tfckpt_api.EarlyStoppingRestore(monitor="val_mAP", patience=5)
+    assert stopper.directory is None
+
+    class Look(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.folder = stopper.directory
+            self.held = sorted(p.name for p in Path(self.folder).iterdir())
+
+    look = Look()
+    model = tiny_model(keras)
+    fit(model, [scripted, stopper, look], epochs=4)
+    assert "best-0002.index" in look.held and look.folder.startswith(tempfile.gettempdir())
+    assert not Path(look.folder).exists() and stopper.directory is None
+    assert_weights(model, scripted.weights_at_epoch[2])
+    out = capsys.readouterr().out
+    assert out.startswith(f"EarlyStoppingRestore: keeping the best checkpoint in {look.folder} (a temporary folder, "
+                          "deleted when training ends; pass a directory to keep it)\n")
+    assert f"Restored the best weights (epoch 2, val_mAP 0.5) from {look.folder}/best-0002\n" in out
+
+
+def test_temporary_folder_goes_on_an_exception_too(keras, tfckpt_api):
+    scripted = scripted_metric(keras, "val_mAP", [0.1, 0.5, 0.3, 0.2])
+    folders = []
+
+    class Crash(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            folders.append(stopper.directory)
+            if epoch == 3:
+                raise KeyboardInterrupt
+
+    stopper = tfckpt_api.EarlyStoppingRestore(monitor="val_mAP", patience=5, verbose=0)
+    model = tiny_model(keras)
+    with pytest.raises(KeyboardInterrupt):
+        with stopper:
+            fit(model, [scripted, stopper, Crash()], epochs=4)
+    assert Path(folders[0]).name.startswith("tfckpt-best-") and not Path(folders[0]).exists()
+    assert_weights(model, scripted.weights_at_epoch[2])
+
+
+def test_resume_needs_the_folder_of_the_run(tfckpt_api):
+    with pytest.raises(CallbackConfigError, match="resume=True continues the state saved in a folder"):
+        tfckpt_api.EarlyStoppingRestore(monitor="val_loss", resume=True)

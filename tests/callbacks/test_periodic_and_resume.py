@@ -98,6 +98,16 @@ def test_resume_with_an_empty_folder_starts_afresh(keras, tmp_path, tfckpt_api):
     assert kept_names(folder) == ["ckpt-0001", "ckpt-0002"]
 
 
+def test_resuming_a_fit_that_already_ran_all_its_epochs_says_so(keras, tmp_path, tfckpt_api, capsys):
+    folder = tmp_path / "last"
+    fit(tiny_model(keras), [tfckpt_api.PeriodicCheckpoint(folder, verbose=0)], epochs=2)
+    history = fit(tiny_model(keras), [tfckpt_api.PeriodicCheckpoint(folder, resume=True)], epochs=2)
+    assert history.history.get("loss", []) == []
+    assert capsys.readouterr().out == (
+        f"Resuming from {folder}/ckpt-0002: epoch 2, step 8; fit was asked for epochs=2, all of them done already, "
+        "so nothing is left to train (pass a larger epochs= to go on)\n")
+
+
 def test_resume_skips_a_damaged_latest_checkpoint(keras, tmp_path, tfckpt_api, capsys):
     folder = tmp_path / "last"
     fit(tiny_model(keras), [tfckpt_api.PeriodicCheckpoint(folder, keep_last=2, verbose=0)], epochs=3)

@@ -8,7 +8,8 @@ from keep_best_helpers import Run, start_roles
 
 
 @pytest.fixture(scope="session")
-def roles():
+def roles(tf):
+    """The two processes are TensorFlow programs: without TensorFlow their tests skip."""
     trainer, evaluator = start_roles()
     yield trainer, evaluator
     trainer.close()

@@ -9,13 +9,17 @@ import os
 from pathlib import Path
 
 import pytest
-from keep_best_helpers import load_checkpoint
-from odapi_roles import TinyDetector, write_scalar
+from testkit import tensorflow_or_skip
 
-from tfckpt.errors import TfckptError
-from tfckpt.io.atomic import TEMP_MARKER
-from tfckpt.keep_best import KeepBest, keep_best
-from tfckpt.keep_best.folder import IntoFolder
+tensorflow_or_skip(module_level=True)  # the stand-in trainer and evaluator are TensorFlow programs
+
+from keep_best_helpers import load_checkpoint  # noqa: E402
+from odapi_roles import TinyDetector, write_scalar  # noqa: E402
+
+from tfckpt.errors import TfckptError  # noqa: E402
+from tfckpt.io.atomic import TEMP_MARKER  # noqa: E402
+from tfckpt.keep_best import KeepBest, keep_best  # noqa: E402
+from tfckpt.keep_best.folder import IntoFolder  # noqa: E402
 
 MAP = "DetectionBoxes_Precision/mAP"
 

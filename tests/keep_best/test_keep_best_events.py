@@ -7,13 +7,17 @@ import struct
 
 import numpy as np
 import pytest
-from odapi_roles import write_scalar
+from testkit import tensorflow_or_skip
 
-from tfckpt.keep_best.event_messages import Event
-from tfckpt.keep_best.events import read_records_from_bytes
-from tfckpt.keep_best.results import EvalResults
-from tfckpt.keep_best.scalars import scalars_of, tensor_scalar
-from tfckpt.keep_best.event_messages import TensorProto
+tensorflow_or_skip(module_level=True)  # the event files are written with tf.summary
+
+from odapi_roles import write_scalar  # noqa: E402
+
+from tfckpt.keep_best.event_messages import Event  # noqa: E402
+from tfckpt.keep_best.events import read_records_from_bytes  # noqa: E402
+from tfckpt.keep_best.results import EvalResults  # noqa: E402
+from tfckpt.keep_best.scalars import scalars_of, tensor_scalar  # noqa: E402
+from tfckpt.keep_best.event_messages import TensorProto  # noqa: E402
 
 MAP = "DetectionBoxes_Precision/mAP"
 VALUES = {1000: 0.25, 2000: 0.5, 3000: 0.375}

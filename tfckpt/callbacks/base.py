@@ -214,7 +214,12 @@ class CheckpointCallback(compat.Callback):
         self._restore(latest)
         setattr(self.model, _RESUMED_STEP, (latest.step, latest.epoch))
         compat.set_initial_epoch(self.model, latest.epoch)
-        self._say(f"Resuming from {self.folder.path(latest.name)}: epoch {latest.epoch}, step {latest.step}{best}")
+        message = f"Resuming from {self.folder.path(latest.name)}: epoch {latest.epoch}, step {latest.step}{best}"
+        epochs = (getattr(self, "params", None) or {}).get("epochs")
+        if epochs is not None and latest.epoch >= epochs:
+            message += (f"; fit was asked for epochs={epochs}, all of them done already, so nothing is left to train"
+                        " (pass a larger epochs= to go on)")
+        self._say(message)
 
     def _unique_name(self, epochs_done: int, logs: Mapping) -> str:
         name = self.template.render(epochs_done, self._step, logs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Mapping, Optional
 
+from tfckpt.callbacks import compat
 from tfckpt.callbacks.base import CheckpointCallback, Decision
 from tfckpt.callbacks.errors import CallbackConfigError, MonitorNotFoundError
 from tfckpt.callbacks.policies import Improvement, Retention
@@ -78,7 +79,8 @@ class BestCheckpoint(CheckpointCallback):
         super().__init__(
             directory,
             retention=Retention(keep_best=keep_best, keep_last=keep_last, keep_every_hours=keep_every_hours),
-            improvement=Improvement(monitor=monitor, mode=mode, min_delta=min_delta, threshold=threshold),
+            improvement=Improvement(monitor=monitor, mode=mode, min_delta=min_delta, threshold=threshold,
+                                    float32=compat.KERAS_MAJOR >= 3),  # compare as this Keras's callbacks do
             filename=filename, save_weights_only=save_weights_only, resume=resume,
             on_write_error=on_write_error, verbose=verbose, async_save=async_save)
         self.check_every_epochs = check_every_epochs

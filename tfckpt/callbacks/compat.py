@@ -11,11 +11,9 @@ TensorFlow is imported when this module is, i.e. only by code that uses the call
 
 from __future__ import annotations
 
-import os
+from tfckpt.tensorflow_import import import_tensorflow
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-import tensorflow as tf  # noqa: E402  (after the log-level default)
+tf = import_tensorflow("tfckpt's Keras callbacks and COCOMetrics")
 
 keras = tf.keras
 

@@ -6,13 +6,22 @@ restores only when it stopped the run early. This callback keeps its best on dis
 :class:`BestCheckpoint`, its own or one you pass in, so "improved" means the same in both) and
 restores it when it stops the run, when training ends normally, and -- used as a context manager
 around ``fit`` -- on ``KeyboardInterrupt`` or any exception.
+
+When it stops, and which epoch it calls the best, is exactly what the ``EarlyStopping`` of the
+Keras running the ``fit`` decides (Keras 3, tf_keras or Keras 2.15; tested side by side): the
+wait counter, ``patience``, ``min_delta``, ``baseline`` and ``start_from_epoch`` work as there.
+Where it differs, on purpose: a NaN or infinite value is never the best (Keras 3 takes a first
+NaN as its best and then never improves), and with ``max_rollbacks > 0`` it rolls back instead.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import shutil
 import sys
+import tempfile
+import weakref
 from typing import Mapping, Optional
 
 from tfckpt.callbacks import compat, metric_sources
@@ -27,12 +36,18 @@ class EarlyStoppingRestore(compat.Callback):
     """Stop when ``monitor`` stops improving; restore the best weights from disk.
 
     Args:
-        directory: folder for the best checkpoint when no ``checkpoint`` is given.
+        directory: folder for the best checkpoint when no ``checkpoint`` is given. Defaults to
+            ``None``: a temporary folder of its own, made when training begins and deleted when
+            it ends (also on an exception, when used as a context manager; otherwise when the
+            callback is garbage-collected or Python exits).
         monitor, mode, min_delta: as in Keras (``mode`` inferred from the name by default).
             Defaults to ``"val_loss"``, ``"auto"``, ``0.0``.
-        patience: epochs without improvement before stopping. Defaults to ``0``.
-        baseline: stop if the value does not beat this within ``patience`` epochs. Defaults to ``None``.
-        start_from_epoch: epochs to wait before counting. Defaults to ``0``.
+        patience: as in Keras: stop once ``patience`` epochs in a row have not improved (0 and 1
+            both stop at the first epoch that does not improve). Defaults to ``0``.
+        baseline: as in Keras: the wait counter restarts only on an improvement that also beats
+            this; the best is tracked below it too. Defaults to ``None``.
+        start_from_epoch: epochs to ignore before comparing (nor are they saved as the best).
+            Defaults to ``0``.
         checkpoint: a :class:`BestCheckpoint` already in ``callbacks=[...]`` (put it before this
             one) to share instead of keeping a second best. Defaults to ``None``.
         max_rollbacks: on a non-finite loss or monitored value, or one past
@@ -52,6 +67,7 @@ class EarlyStoppingRestore(compat.Callback):
         ...     model.fit(x, y, validation_data=val, epochs=100, callbacks=[stopper])
         Epoch 17: early stopping; val_mAP has not improved for 5 epochs (best 0.4312 at epoch 12)
         Restored the best weights (epoch 12, val_mAP 0.4312) from runs/best/best-0012
+        >>> stopper = tfckpt.EarlyStoppingRestore(monitor="val_mAP", patience=5)  # a temporary folder  # doctest: +SKIP
     """
 
     def __init__(self, directory=None, monitor: str = "val_loss", mode: str = "auto", patience: int = 0,
@@ -65,12 +81,16 @@ class EarlyStoppingRestore(compat.Callback):
                 raise CallbackConfigError(f"{name} must be a whole number >= 0. Received: {name}={value!r}")
         if not 0 < lr_factor <= 1:
             raise CallbackConfigError(f"lr_factor must be in (0, 1]. Received: lr_factor={lr_factor!r}")
+        self._temporary = checkpoint is None and directory is None
+        self._cleanup: Optional[weakref.finalize] = None
         if checkpoint is None:
-            if directory is None:
-                raise CallbackConfigError("EarlyStoppingRestore needs a directory for its best checkpoint",
-                                          "pass directory='runs/best', or checkpoint=<your BestCheckpoint>")
-            checkpoint = BestCheckpoint(directory, monitor=monitor, mode=mode, min_delta=min_delta,
-                                        keep_best=1, resume=resume, verbose=verbose)
+            if self._temporary and resume:
+                raise CallbackConfigError("resume=True continues the state saved in a folder, and none was given",
+                                          "pass directory='runs/best' (the folder of the run to resume)")
+            self._own = dict(monitor=monitor, mode=mode, min_delta=min_delta, keep_best=1, resume=resume,
+                             verbose=verbose)
+            # a temporary folder is made at train begin; until then the path is a placeholder never written
+            checkpoint = BestCheckpoint(directory if directory is not None else tempfile.gettempdir(), **self._own)
             self._owns_checkpoint = True
         else:
             if not isinstance(checkpoint, BestCheckpoint):
@@ -98,6 +118,13 @@ class EarlyStoppingRestore(compat.Callback):
     def _implements_predict_batch_hooks(self) -> bool:
         return False
 
+    @property
+    def directory(self) -> Optional[str]:
+        """The folder of the best checkpoint (a temporary one while training, or None)."""
+        if self._temporary and self._cleanup is None:
+            return None
+        return self.checkpoint.directory
+
     def set_model(self, model) -> None:
         super().set_model(model)
         if self._owns_checkpoint:
@@ -113,13 +140,19 @@ class EarlyStoppingRestore(compat.Callback):
         return self
 
     def __exit__(self, kind, error, traceback) -> bool:
-        if kind is not None and self.model is not None and not self._restored:
-            self._say(f"Training ended by {kind.__name__}; restoring the best weights")
-            self.restore_best()
+        try:
+            if kind is not None and self.model is not None and not self._restored:
+                self._say(f"Training ended by {kind.__name__}; restoring the best weights")
+                self.restore_best()
+        finally:
+            self._remove_temporary_folder()
         return False
 
     # ---------------------------------------------------------------- hooks
     def on_train_begin(self, logs=None) -> None:
+        self.wait, self.best_seen, self.best_epoch, self.stopped_epoch = 0, None, None, None  # as Keras: reusable
+        if self._temporary:
+            self._make_temporary_folder()
         if self._owns_checkpoint:
             self.checkpoint.on_train_begin(logs)
         self._restored = False
@@ -145,30 +178,60 @@ class EarlyStoppingRestore(compat.Callback):
         if reason and self.max_rollbacks:
             self._diverged(f"Epoch {epoch + 1}: {reason}")
             return
+        value = logs.get(self.improvement.monitor)
+        if value is None and self._owns_checkpoint:
+            self.checkpoint._check_logs(logs)  # raises, naming the keys the logs do have
+        if value is None or epoch < self.start_from_epoch:
+            return  # as Keras: not compared, and not saved as the best either
         if self._owns_checkpoint:
             self.checkpoint.on_epoch_end(epoch, logs)
-        value = logs.get(self.improvement.monitor)
-        if value is None or epoch < self.start_from_epoch:
-            return
-        value = float(value)
-        reference = self.best_seen if self.best_seen is not None else self.baseline
-        if self.improvement.is_improvement(value, reference):
-            self.best_seen, self.best_epoch, self.wait = value, epoch + 1, 0
-        else:
-            self.wait += 1
-            if self.wait > self.patience:
-                self.stopped_epoch = epoch + 1
-                self.model.stop_training = True
-                best = f"best {self.best_seen:.5g} at epoch {self.best_epoch}" if self.best_seen is not None \
-                    else f"never past the baseline {self.baseline}"
-                self._say(f"Epoch {epoch + 1}: early stopping; {self.improvement.monitor} has not improved for "
-                          f"{self.wait} epochs ({best})")
+        # Keras's EarlyStopping, step for step: count, then an improvement resets the count only
+        # if it also beats the baseline; otherwise stop once the count reaches patience
+        self.wait += 1
+        if self.improvement.is_improvement(value, self.best_seen):
+            self.best_seen, self.best_epoch = float(value), epoch + 1
+            if self.baseline is None or self.improvement.beats(value, self.baseline):
+                self.wait = 0
+        elif self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch + 1
+            self.model.stop_training = True
+            self._say(f"Epoch {epoch + 1}: early stopping; {self._why_stopped()}")
         self._save_state()
 
+    def _why_stopped(self) -> str:
+        monitor = self.improvement.monitor
+        if self.best_seen is None:
+            return f"{monitor} has had no usable value in {self.wait} epochs"
+        best = f"best {self.best_seen:.5g} at epoch {self.best_epoch}"
+        if self.baseline is not None and not self.improvement.beats(self.best_seen, self.baseline):
+            return f"{monitor} has not beaten the baseline {self.baseline:.5g} in {self.wait} epochs ({best})"
+        return f"{monitor} has not improved for {self.wait} epochs ({best})"
+
     def on_train_end(self, logs=None) -> None:
-        if self._owns_checkpoint:
-            self.checkpoint.on_train_end(logs)
-        self.restore_best()
+        try:
+            if self._owns_checkpoint:
+                self.checkpoint.on_train_end(logs)
+            self.restore_best()
+        finally:
+            self._remove_temporary_folder()
+
+    # ---------------------------------------------------------------- the temporary folder
+    def _make_temporary_folder(self) -> None:
+        self._remove_temporary_folder()
+        path = tempfile.mkdtemp(prefix="tfckpt-best-")
+        self._cleanup = weakref.finalize(self, shutil.rmtree, path, ignore_errors=True)
+        self.checkpoint = BestCheckpoint(path, **self._own)
+        if self.model is not None:
+            self.checkpoint.set_model(self.model)
+        if getattr(self, "params", None):
+            self.checkpoint.set_params(self.params)
+        self._say(f"EarlyStoppingRestore: keeping the best checkpoint in {path} (a temporary folder, deleted "
+                  "when training ends; pass a directory to keep it)")
+
+    def _remove_temporary_folder(self) -> None:
+        if self._cleanup is not None:
+            self._cleanup()  # deletes the folder once; later calls do nothing
+            self._cleanup = None
 
     # ---------------------------------------------------------------- actions
     def restore_best(self) -> bool:
@@ -185,9 +248,14 @@ class EarlyStoppingRestore(compat.Callback):
         return True
 
     def _best_record(self):
+        """The checkpoint of the epoch it calls the best when that one is kept (a shared
+        checkpoint may also hold better values from before ``start_from_epoch``), else the best kept."""
         scored = [r for r in self.checkpoint.kept if r.value is not None]
         if not scored:
             return None
+        at_best_epoch = [r for r in scored if r.epoch == self.best_epoch]
+        if at_best_epoch:
+            return at_best_epoch[-1]
         pick = max if self.improvement.mode == "max" else min
         return pick(scored, key=lambda r: r.value)
 

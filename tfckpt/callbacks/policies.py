@@ -50,12 +50,20 @@ class Improvement:
         min_delta: the least change that counts as an improvement. Defaults to ``0.0``.
         threshold: when set, values on the wrong side of it never count (``val_mAP`` must exceed
             0.8 to be saved). Defaults to ``None``.
+        float32: compare in float32, as Keras 3's callbacks do (its ``ops.greater``/``ops.less``
+            turn Python floats into float32 tensors); Keras 2 compares in NumPy's float64.
+            Defaults to ``False``.
+
+    The comparison is Keras's own: ``value - min_delta > best`` ("max") or
+    ``value + min_delta < best`` ("min"), so a tfckpt callback and a Keras one watching the same
+    values agree on every epoch.
     """
 
     monitor: str
     mode: str = "auto"
     min_delta: float = 0.0
     threshold: Optional[float] = None
+    float32: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.monitor, str) or not self.monitor:
@@ -76,7 +84,17 @@ class Improvement:
         """True when there is no threshold or ``value`` is on its good side (strictly)."""
         if self.threshold is None:
             return True
-        return value > self.threshold if self.mode == "max" else value < self.threshold
+        return self.beats(value, self.threshold, 0.0)
+
+    def beats(self, value: float, reference: float, min_delta: Optional[float] = None) -> bool:
+        """Keras's test: ``value - min_delta > reference`` ("max") or ``value + min_delta <
+        reference`` ("min"), in float32 when :attr:`float32` is set. ``min_delta`` defaults to
+        the gate's own."""
+        delta = self.min_delta if min_delta is None else min_delta
+        shifted = value - delta if self.mode == "max" else value + delta
+        if self.float32:
+            shifted, reference = _as_keras3_operands(shifted, reference)
+        return bool(shifted > reference) if self.mode == "max" else bool(shifted < reference)
 
     def is_improvement(self, value: float, best: Optional[float]) -> bool:
         """True when ``value`` passes the threshold and beats ``best`` by more than ``min_delta``.
@@ -85,7 +103,17 @@ class Improvement:
             return False
         if best is None:
             return True
-        return value > best + self.min_delta if self.mode == "max" else value < best - self.min_delta
+        return self.beats(value, best)
+
+
+def _as_keras3_operands(left, right):
+    """What Keras 3 compares: Python floats become float32 tensors, unless one side is a float64
+    NumPy value (then both are float64)."""
+    import numpy as np
+
+    if isinstance(left, np.float64) or isinstance(right, np.float64):
+        return left, right
+    return np.float32(left), np.float32(right)
 
 
 @dataclass(frozen=True)

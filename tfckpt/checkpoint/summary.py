@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from tfckpt.checkpoint.index import OBJECT_GRAPH_KEY, CheckpointIndex, read_index
 from tfckpt.checkpoint.keras_file import read_keras_file
+from tfckpt.checkpoint.object_graph import RootGraph, read_object_graph
 from tfckpt.checkpoint.optimizer import SLOT_MARKER, optimizer_kind, state_tensor_count
 from tfckpt.checkpoint.problems import Problem
 from tfckpt.checkpoint.score_record import ScoreRecord
 from tfckpt.checkpoint.shards import ChecksumMismatch, check_shards, data_bytes, read_scalar, verify_checksums
 from tfckpt.io.fs import FileSystem, filesystem_for
+from tfckpt.frameworks import identify_framework
 from tfckpt.odapi.architecture import ModelSummary, describe_model
 
 TF2 = "tf2-object-based"
@@ -28,6 +31,7 @@ KIND_LABELS = {
 _BOOKKEEPING_ROOTS = {"step", "epoch", "save_counter", "optimizer", "global_step", OBJECT_GRAPH_KEY}
 _STEP_KEYS = (
     "step/.ATTRIBUTES/VARIABLE_VALUE",
+    "global_step/.ATTRIBUTES/VARIABLE_VALUE",  # Model Garden's trainer (Orbit)
     "optimizer/iter/.ATTRIBUTES/VARIABLE_VALUE",
     "optimizer/_iterations/.ATTRIBUTES/VARIABLE_VALUE",
     "optimizer/iterations/.ATTRIBUTES/VARIABLE_VALUE",
@@ -55,6 +59,9 @@ class CheckpointSummary:
     optimizer_state_tensors: int = 0
     tensors: list[tuple[str, tuple[int, ...], str]] = field(default_factory=list)
     record: ScoreRecord | None = None  # tfckpt's PREFIX.json beside it, if any
+    object_graph: RootGraph | None = None  # roots and aliases, when the data file is readable
+    framework: str | None = None  # see tfckpt.frameworks
+    model_garden: Any = None  # a tfckpt.modelgarden.recognise.ModelGardenCheckpoint, for Model Garden
 
     @property
     def complete(self) -> bool:
@@ -112,7 +119,7 @@ def summarize_index(index: CheckpointIndex, fs: FileSystem | None = None, deep: 
         problems.append(_tf1_problem(index.prefix))
     scalar_problems: list[Problem] = [] if deep else problems  # --deep already reports every mismatch
     shapes = {name: entry.shape for name, entry in index.entries.items()}
-    return CheckpointSummary(
+    summary = CheckpointSummary(
         path=index.prefix,
         kind=kind,
         problems=problems,
@@ -124,7 +131,10 @@ def summarize_index(index: CheckpointIndex, fs: FileSystem | None = None, deep: 
         optimizer=optimizer_kind(index, fs),
         optimizer_state_tensors=state_tensor_count(index.entries),
         tensors=[(e.name, e.shape, e.dtype_name) for e in index.entries.values()],
+        object_graph=read_object_graph(index, fs) if kind == TF2 else None,
     )
+    identify_framework(summary)
+    return summary
 
 
 def summarize_prefix(prefix: str, fs: FileSystem | None = None, deep: bool = False) -> CheckpointSummary:

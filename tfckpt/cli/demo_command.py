@@ -8,14 +8,23 @@ import sys
 from tfckpt.cli.inspect_render import render_text
 
 
+EXIT_CODES = """exit codes:
+  0  the run finished and every checkpoint it kept is whole
+  1  a checkpoint it kept is not whole
+  2  usage error, or an --out folder holding files the demo did not make
+  3  a missing dependency (TensorFlow, faster-coco-eval) or an unreadable checkpoint
+"""
+
+
 def add_parser(commands, exit_codes_help: str) -> None:
+    """Register ``demo`` (it has its own exit codes, so ``exit_codes_help`` is not used)."""
     parser = commands.add_parser(
         "demo", help="train a tiny detector with tfckpt's callbacks and inspect what was kept",
         description="Train a tiny detector on synthetic shapes (made on the fly; nothing is downloaded) with "
                     "COCOMetrics, BestCheckpoint on val_mAP, PeriodicCheckpoint and EarlyStoppingRestore, then "
                     "inspect the checkpoints kept and summarise the run. About two minutes on a CPU. "
-                    "Needs TensorFlow and faster-coco-eval (pip install 'tfckpt[coco]').",
-        epilog=exit_codes_help, formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "Needs TensorFlow and faster-coco-eval (pip install 'tfckpt[tensorflow,coco]').",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="tfckpt-demo", help="folder to write (default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=20, help="most epochs to train (default: %(default)s)")
     parser.add_argument("--train-images", type=int, default=1500, help="training images (default: %(default)s)")

@@ -39,7 +39,8 @@ def add_parser(commands, exit_codes_help: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     report = inspect_path(args.path, deep=args.deep)
-    text = render_json(report, args.variables) if args.json else render_text(report, args.variables)
+    render = render_json if args.json else render_text
+    text = render(report, args.variables, deep=args.deep)
     sys.stdout.write(text)
     sys.stdout.flush()
     return report.exit_code

@@ -11,7 +11,7 @@ import fnmatch
 import json
 
 from tfckpt.checkpoint.inspect import InspectionReport
-from tfckpt.checkpoint.summary import KIND_LABELS, CheckpointSummary
+from tfckpt.checkpoint.summary import KIND_LABELS, TF1, TF2, CheckpointSummary
 
 SCHEMA_VERSION = 1
 _META_ARCH_LABELS = {"faster_rcnn": "Faster R-CNN", "ssd": "SSD", "center_net": "CenterNet"}
@@ -79,7 +79,9 @@ def _checkpoint_lines(report: InspectionReport, summary: CheckpointSummary) -> l
                      f"{model.num_classes} classes" if model.num_classes is not None else "class count unknown"]
             lines.append("      model: " + ", ".join(parts))
             lines += [f"      note: {note}" for note in model.notes]
-        if summary.optimizer:
+        if summary.model_garden is not None:  # a Model Garden detector says it all, optimizer included
+            lines += [f"      {line}" for line in summary.model_garden.describe(summary.optimizer_state_tensors)]
+        elif summary.optimizer:
             state = f" ({summary.optimizer_state_tensors:,} state tensors)" if summary.optimizer_state_tensors else ""
             lines.append(f"      optimizer: {summary.optimizer}{state}")
         if summary.record is not None:
@@ -97,7 +99,36 @@ def _footer(report: InspectionReport) -> str:
     return f"{len(bad)} of {len(report.checkpoints)} not whole: {', '.join(bad)}"
 
 
-def render_text(report: InspectionReport, variables: str | None = None) -> str:
+_SHARD_CODES = ("missing-data", "truncated-data")
+
+
+def deep_check(report: InspectionReport) -> dict:
+    """What ``--deep`` verified: tensors read and CRC-32C checked (those in whole data files),
+    their bytes, mismatches found, and Keras files read in full."""
+    tf = [c for c in report.checkpoints if c.kind in (TF1, TF2)]
+    read = [c for c in tf if not any(p.code in _SHARD_CODES for p in c.problems)]
+    return {"tensors_checked": sum(len(c.tensors) for c in read), "bytes_checked": sum(c.bytes for c in read),
+            "checksum_mismatches": sum(1 for c in tf for p in c.problems if p.code == "checksum-mismatch"),
+            "not_read": [c.path for c in tf if c not in read],
+            "keras_files_read": sum(1 for c in report.checkpoints if c.kind in ("keras-h5", "keras-archive"))}
+
+
+def _deep_line(report: InspectionReport) -> str:
+    check, said = deep_check(report), []
+    if check["tensors_checked"] or not (check["keras_files_read"] or check["not_read"]):
+        verdict = "all match" if not check["checksum_mismatches"] else \
+            f"{check['checksum_mismatches']} data file(s) with mismatches, above"
+        said.append(f"read {check['tensors_checked']:,} tensors ({format_bytes(check['bytes_checked'])}) and checked "
+                    f"each one's CRC-32C against the index: {verdict}")
+    if check["not_read"]:
+        names = ", ".join(_name(report, p) for p in check["not_read"])
+        said.append(f"not read: {names} (data files missing or short)")
+    if check["keras_files_read"]:
+        said.append(f"read every weight of {check['keras_files_read']} Keras file(s)")
+    return "deep check: " + "; ".join(said)
+
+
+def render_text(report: InspectionReport, variables: str | None = None, deep: bool = False) -> str:
     """The human report (for stdout)."""
     lines = [_headline(report)]
     for summary in report.checkpoints:
@@ -113,6 +144,8 @@ def render_text(report: InspectionReport, variables: str | None = None) -> str:
                          f"match {variables!r}")
             lines += [f"  {name}  {list(shape)}  {dtype}" for name, shape, dtype in matched]
     lines.append(_footer(report))
+    if deep:
+        lines.append(_deep_line(report))
     return "\n".join(lines) + "\n"
 
 
@@ -139,14 +172,17 @@ def _checkpoint_dict(summary: CheckpointSummary, variables: str | None, listed: 
         "optimizer": summary.optimizer,
         "optimizer_state_tensors": summary.optimizer_state_tensors,
         "record": summary.record.to_dict() if summary.record is not None else None,
+        "framework": summary.framework,
+        "model_garden": summary.model_garden.to_dict() if summary.model_garden is not None else None,
     }
     if variables is not None and listed:
         data["variables"] = [{"name": n, "shape": list(s), "dtype": d} for n, s, d in _matching(summary, variables)]
     return data
 
 
-def render_json(report: InspectionReport, variables: str | None = None) -> str:
-    """One JSON object (schema_version 1) for stdout."""
+def render_json(report: InspectionReport, variables: str | None = None, deep: bool = False) -> str:
+    """One JSON object (schema_version 1) for stdout; ``deep_check`` (see :func:`deep_check`) is
+    null unless ``deep``."""
     target = _variables_of(report)
     state = report.discovery.state
     document = {
@@ -156,6 +192,7 @@ def render_json(report: InspectionReport, variables: str | None = None) -> str:
         "state_file": state.path if state else None,
         "checkpoints": [_checkpoint_dict(c, variables, c is target) for c in report.checkpoints],
         "problems": [p.to_dict() for p in report.problems],
+        "deep_check": deep_check(report) if deep else None,
         "exit_code": report.exit_code,
     }
     return json.dumps(document, indent=2) + "\n"

@@ -1,7 +1,7 @@
 """Entry point of the ``tfckpt`` command.
 
-Exit codes: 0 all whole, 1 findings (something incomplete or unusable), 2 usage error,
-3 unreadable input. Errors are one line on stderr, never a traceback.
+Each command has its own exit codes (in its ``--help``); errors are one line on stderr, never a
+traceback, and under ``--json`` also one JSON object on stdout.
 
 Example:
     >>> main(["inspect", "--help"])  # doctest: +SKIP
@@ -15,7 +15,23 @@ import sys
 from tfckpt import __version__
 from tfckpt.cli import demo_command, diff_command, inspect_command, validate_command
 from tfckpt.cli import keep_best_command
+from tfckpt.cli.json_error import report_error
 from tfckpt.errors import TfckptError
+
+DESCRIPTION = """Checkpoint tools for TensorFlow and the Object Detection API.
+
+commands:
+  inspect    say what checkpoints are at a path, whether each is whole, and what it holds
+  validate   check a pipeline.config and its checkpoint before training
+  diff       compare two pipeline.config files, and what each change does to a restore
+  keep-best  keep the best-mAP checkpoints of a model_main_tf2.py run
+  demo       train a tiny detector with tfckpt's callbacks (needs TensorFlow)
+
+inspect, validate, diff and keep-best never import TensorFlow."""
+
+TOP_EPILOG = """exit codes: each command has its own; see tfckpt COMMAND --help
+  (2 is always a usage error)
+"""
 
 EXIT_CODES_HELP = """exit codes:
   0  every checkpoint is whole
@@ -29,8 +45,8 @@ EXIT_CODES_HELP = """exit codes:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tfckpt",
-        description="Inspect and validate TensorFlow checkpoints without importing TensorFlow.",
-        epilog=EXIT_CODES_HELP,
+        description=DESCRIPTION,
+        epilog=TOP_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"tfckpt {__version__}")
@@ -54,8 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except TfckptError as err:
-        print(f"tfckpt: error: {err.message}", file=sys.stderr)
-        return err.exit_code
+        return report_error(args, err.message, err.exit_code)
     except KeyboardInterrupt:
         print("tfckpt: interrupted", file=sys.stderr)
         return 130

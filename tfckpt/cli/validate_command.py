@@ -16,13 +16,20 @@ whole, and which field combinations fail model building. Each finding names the 
 CKPT (a checkpoint prefix, or a folder: its latest checkpoint) is checked instead of the config's
 fine_tune_checkpoint. --model-dir checks a resume from that folder's latest checkpoint, as
 model_main_tf2 --model_dir would. Relative paths in CONFIG are resolved from the working directory,
-as model_main_tf2 resolves them: run validate from where you run training."""
+as model_main_tf2 resolves them: run validate from where you run training.
+
+A Model Garden experiment YAML (CONFIG ending in .yaml) is checked the same way against what
+official/vision/train.py would do: the params.yaml train.py writes into model_dir (complete), or
+your override file with --experiment NAME, merged onto that experiment's defaults. The restore of
+task.init_checkpoint (or CKPT) is predicted, and a params.yaml's folder is its model_dir."""
 
 EXAMPLES = """examples:
   tfckpt validate models/frcnn/pipeline.config
   tfckpt validate pipeline.config pretrained/faster_rcnn/checkpoint/ckpt-0
   tfckpt validate pipeline.config --model-dir runs/frcnn
   tfckpt validate pipeline.config --json | jq '.findings[] | select(.severity == "error")'
+  tfckpt validate runs/retinanet/params.yaml
+  tfckpt validate my_retinanet.yaml pretrained/retinanet/ckpt-1000 --experiment retinanet_resnetfpn_coco
 """
 
 EXIT_CODES = """exit codes:
@@ -50,14 +57,35 @@ def add_parser(commands, exit_codes_help: str) -> None:
                              "(for templates whose paths are placeholders)")
     parser.add_argument("--json", action="store_true",
                         help='print {"schema_version": 1, "ok": ..., "findings": [...]} on stdout')
+    parser.add_argument("--experiment", metavar="NAME", default=None,
+                        help="Model Garden: CONFIG is an override file for experiment NAME (e.g. "
+                             "retinanet_resnetfpn_coco), merged onto its defaults as train.py --experiment does")
     parser.set_defaults(run=run)
+
+
+def _validate(args: argparse.Namespace):
+    """The report for CONFIG: a Model Garden experiment YAML or a pipeline.config (told apart by
+    :func:`tfckpt.config_kind.config_kind`); None after a usage error."""
+    from tfckpt.config_kind import EXPERIMENT, config_kind
+
+    if config_kind(args.config) == EXPERIMENT:
+        from tfckpt.modelgarden.validate import validate_experiment
+
+        return validate_experiment(args.config, args.checkpoint, args.model_dir, args.experiment, args.config_only)
+    if args.experiment:
+        print("tfckpt: error: --experiment is for Model Garden experiment YAML files; CONFIG is a pipeline.config",
+              file=sys.stderr)
+        return None
+    return validate(args.config, args.checkpoint, args.model_dir, config_only=args.config_only)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.config_only and (args.checkpoint or args.model_dir):
         print("tfckpt: error: --config-only reads no checkpoint; leave out CKPT and --model-dir", file=sys.stderr)
         return 2
-    report = validate(args.config, args.checkpoint, args.model_dir, config_only=args.config_only)
+    report = _validate(args)
+    if report is None:
+        return 2
     if args.json:
         sys.stdout.write(render_json(report))
         sys.stdout.flush()

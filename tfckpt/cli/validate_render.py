@@ -110,9 +110,14 @@ def _footer(report: ValidationReport) -> str:
     return f"{', '.join(counts)}: {verdict}"
 
 
+def _header_of(data) -> List[str]:
+    header_lines = getattr(data, "header_lines", None)  # a framework's own input (Model Garden) says its header
+    return header_lines() if header_lines is not None else _header(data)
+
+
 def render_text(report: ValidationReport, colour: bool = False) -> str:
     """The report for people: what was checked, findings grouped by severity, and a count."""
-    lines = _header(report.input)
+    lines = _header_of(report.input)
     for severity in (ERROR, WARNING, INFO):
         found = report.of_severity(severity)
         if found:

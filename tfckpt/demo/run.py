@@ -65,8 +65,9 @@ def prepare_out_dir(out_dir: str) -> bool:
 def run_demo(out_dir: str, epochs: int = 20, seed: int = 0, train_images: int = 1500, val_images: int = 200,
              patience: int = 4, verbose: int | None = None) -> DemoResult:
     """Train with all of tfckpt's callbacks in ``out_dir/best`` and ``out_dir/last``; inspect both."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
+    from tfckpt.tensorflow_import import import_tensorflow
+
+    tf = import_tensorflow("tfckpt demo")
 
     from tfckpt.callbacks.best import BestCheckpoint
     from tfckpt.callbacks.early_stopping import EarlyStoppingRestore

@@ -43,6 +43,8 @@ def _float32(value: float) -> object:
 
 def value_text(spec: FieldSpec, value: object) -> str:
     """A value as it would be written in a config: strings quoted, enums bare, bools lower case."""
+    if value is None:  # YAML's null (Model Garden); protobuf fields are never None
+        return "null"
     if spec.type in ("string", "bytes"):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool):

@@ -58,7 +58,7 @@ def _join(path: str, name: str) -> str:
 
 
 def _line(item: Optional[Field]) -> Optional[int]:
-    return item.line if item is not None else None
+    return (item.line or None) if item is not None else None  # line 0: a default filled in (Model Garden)
 
 
 class _Walker:

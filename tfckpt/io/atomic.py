@@ -33,7 +33,9 @@ def temporary_name(final_name: str) -> str:
 
 
 def _gfile():
-    import tensorflow as tf  # deferred: only non-local paths need it
+    from tfckpt.tensorflow_import import import_tensorflow
+
+    tf = import_tensorflow("gs://, ram:// and other non-local paths")  # deferred: only they need it
 
     return tf.io.gfile
 

@@ -93,7 +93,9 @@ class GFileSystem:
     """Any scheme TensorFlow knows (``gs://``, ``s3://`` with tensorflow-io, ``ram://``)."""
 
     def __init__(self) -> None:
-        import tensorflow as tf  # deferred: importing TensorFlow costs seconds
+        from tfckpt.tensorflow_import import import_tensorflow
+
+        tf = import_tensorflow("gs://, ram:// and other non-local paths")  # deferred: it costs seconds
 
         self._gfile = tf.io.gfile
         self._errors = tf.errors

@@ -21,10 +21,12 @@ import logging
 import os
 import threading
 import time
+from dataclasses import replace
 from typing import Callable
 
 from tfckpt.io.fs import filesystem_for, has_scheme, join
 from tfckpt.keep_best import report as say
+from tfckpt.keep_best import run_kind
 from tfckpt.keep_best.folder import IntoFolder
 from tfckpt.keep_best.options import KeepBestOptions
 from tfckpt.keep_best.polling import Backoff, poll_until
@@ -64,9 +66,25 @@ class KeepBest:
         self.results: EvalResults | None = None
         self._waiting: set[str] = set()
         self._said: set[str] = set()
+        self.defaults = run_kind.DEFAULTS[self.options.framework or run_kind.ODAPI]
 
     # --- start ------------------------------------------------------------------------------
-    def _start(self) -> None:
+    def _resolve(self, state: KeepBestState | None) -> bool:
+        """Fill in the framework's metric and event folders; False while MODEL_DIR does not tell."""
+        options = self.options
+        framework = options.framework or run_kind.detect(
+            self.model_dir, self.fs, list_checkpoint_names(self.model_dir, self.fs))
+        metric = options.metric or (state.metric if state is not None else None)
+        if framework is None and (metric is None or options.events is None):
+            if "framework" not in self._said:
+                self._said.add("framework")
+                self._say(say.framework_unknown(self.model_dir))
+            return False
+        self.defaults = run_kind.DEFAULTS[framework or run_kind.ODAPI]
+        self.options = replace(options, framework=framework, metric=metric or self.defaults.metric)
+        return True
+
+    def _start(self) -> bool:
         if not self.fs.isdir(self.model_dir):
             raise say.model_dir_missing(self.model_dir)
         if self.fs.isdir(join(self.model_dir, "checkpoint")):
@@ -74,6 +92,8 @@ class KeepBest:
         if _same_folder(self.into, self.model_dir):
             raise say.into_is_model_dir(self.into)
         state = load_state(self.into)
+        if not self._resolve(state):
+            return False
         if state is None:
             foreign = self.folder.foreign_files()
             if foreign:
@@ -88,22 +108,23 @@ class KeepBest:
         self.state = state
         events = list(self.options.events) if self.options.events else None
         self.results = EvalResults(events, model_dir=self.model_dir, offsets=state.event_offsets,
-                                   scores=state.scores)
+                                   scores=state.scores, default_roots=self.defaults.event_roots)
         referenced = {f for p in state.pinned.values() for f in p.files} | {f for k in state.kept for f in k.files}
         self.folder.clean(referenced)
         if state.keep != self.options.keep:
             state.keep = self.options.keep
             self._rank([])
         self._apply()
+        return True
 
     # --- one poll ---------------------------------------------------------------------------
     def poll_once(self) -> list[Notice]:
         """Look once at MODEL_DIR and the event files and act on what changed; returns the
         notices of this poll. Sets ``changed`` when anything happened (for the backoff)."""
         first = len(self.notices)
-        if self.state is None:
-            self._start()
         self.changed = False
+        if self.state is None and not self._start():
+            return self.notices[first:]
         self._read_events()
         self._scan_checkpoints()
         self._judge_pinned()
@@ -149,7 +170,7 @@ class KeepBest:
             return self._forget(name, "gone", None, say.gone(name))
         if seen.status == DAMAGED or seen.step is None:
             return self._forget(name, "damaged", None, say.damaged(name, seen.detail or "it has no step"))
-        if seen.step_source != "step":
+        if seen.step_source not in ("step", "global_step"):
             self._say(say.step_fallback(name, seen.step_source, seen.step))
         later = self._later_scored_step(seen.step)
         if later is not None:  # the evaluator has already gone past it: no need to pin
@@ -268,8 +289,9 @@ class KeepBest:
         scores = self.results.scores
         if not scores and len(self.state.pinned) >= _STUCK_PINS and "no-events" not in self._said:
             self._said.add("no-events")
-            roots = ", ".join(self.options.events) if self.options.events else join(self.model_dir, "eval*")
-            self._say(say.no_events(roots, len(self.state.pinned)))
+            roots = ", ".join(self.options.events) if self.options.events else \
+                self.defaults.describe_events(self.model_dir)
+            self._say(say.no_events(roots, len(self.state.pinned), self.defaults.evaluator))
         if len(scores) >= 2 and self.results.last_step_with(self.options.metric) is None \
                 and "metric" not in self._said:
             self._said.add("metric")
@@ -294,7 +316,8 @@ class KeepBest:
     def report(self) -> KeepBestReport:
         """Where things stand now (the state is read from disk if no poll ran yet)."""
         state = self.state or load_state(self.into)
-        out = KeepBestReport(into=self.into, metric=self.options.metric, mode=self.options.mode,
+        metric = self.options.metric or (state.metric if state is not None else None)
+        out = KeepBestReport(into=self.into, metric=metric, mode=self.options.mode,
                              notices=list(self.notices))
         if state is None:
             return out

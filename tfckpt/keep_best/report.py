@@ -7,6 +7,7 @@ Example:
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import asdict, dataclass, field
 
 from tfckpt.errors import CheckpointNotFoundError, TfckptError
@@ -108,13 +109,21 @@ def lost(name: str, missing: str) -> Notice:
 
 def metric_missing(metric: str, tags: list[str]) -> Notice:
     shown = ", ".join(tags[:8]) + (", ..." if len(tags) > 8 else "")
+    close = difflib.get_close_matches(metric, tags, n=1, cutoff=0.75)
+    guess = f"; did you mean {close[0]!r}?" if close else ""  # Model Garden logs COCO mAP as 'AP'
     return Notice("metric-missing", f"the eval results have no {metric!r} yet; tags seen: {shown}; "
-                  "if the metric is named otherwise, pass it with --metric")
+                  f"if the metric is named otherwise, pass it with --metric{guess}")
 
 
-def no_events(roots: str, waiting: int) -> Notice:
+def no_events(roots: str, waiting: int, evaluator: str = "model_main_tf2.py --checkpoint_dir=MODEL_DIR") -> Notice:
     return Notice("no-events", f"no eval results in {roots} yet; {waiting} checkpoint(s) pinned, waiting for "
-                  "scores: is the evaluator running (model_main_tf2.py --checkpoint_dir=MODEL_DIR)?")
+                  f"scores: is the evaluator running ({evaluator})?")
+
+
+def framework_unknown(model_dir: str) -> Notice:
+    return Notice("waiting", f"{model_dir} does not show yet whether the Object Detection API or Model Garden "
+                  "trains into it (no checkpoint, params.yaml, pipeline.config, eval*/ or validation/); "
+                  "waiting. Pass --framework (or --metric and --events) to start at once")
 
 
 def event_problem(text: str) -> Notice:

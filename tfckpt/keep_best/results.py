@@ -1,8 +1,9 @@
 """The evaluator's results: scalars per step, read from TensorBoard event files as they grow.
 
-Event files are found under ``MODEL_DIR/eval*/`` (any depth: ``eval/``, ``eval/coco/``), or
-under the folders given. Each file is read from the byte offset where the last read stopped,
-and only when its size changed; offsets and scores are plain data kept in keep-best's state.
+Event files are found under ``MODEL_DIR/eval*/`` (any depth: ``eval/``, ``eval/coco/``), under
+``default_roots(MODEL_DIR)`` (Model Garden's ``validation/``), or under the folders given. Each
+file is read from the byte offset where the last read stopped, and only when its size changed;
+offsets and scores are plain data kept in keep-best's state.
 
 Example:
     >>> results = EvalResults(["runs/frcnn/eval"])  # doctest: +SKIP
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Callable
 
 from google.protobuf.message import DecodeError
 
@@ -71,7 +73,8 @@ class EvalResults:
     Not thread-safe."""
 
     def __init__(self, roots: list[str] | None = None, *, model_dir: str | None = None,
-                 offsets: dict | None = None, scores: dict | None = None) -> None:
+                 offsets: dict | None = None, scores: dict | None = None,
+                 default_roots: Callable[[str, FileSystem], list[str]] = None) -> None:
         if roots is None and model_dir is None:
             raise ValueError("EvalResults needs roots or model_dir")
         self.roots = roots
@@ -80,9 +83,10 @@ class EvalResults:
         self.offsets: dict[str, dict] = offsets if offsets is not None else {}
         self.scores: dict[int, dict] = scores if scores is not None else {}
         self.files_seen: list[str] = []
+        self.default_roots = default_roots or default_event_roots
 
     def _roots(self) -> list[str]:
-        return list(self.roots) if self.roots is not None else default_event_roots(self.model_dir, self.fs)
+        return list(self.roots) if self.roots is not None else self.default_roots(self.model_dir, self.fs)
 
     def poll(self) -> EventsPoll:
         """Read what was appended to the event files since the last poll."""

@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Dict, Sequence, Tuple
+from typing import Callable, Dict, Sequence, Tuple
 
 MODEL, BACKBONE, HEADS, OPTIMIZER, RESTORE, NONE, UNKNOWN = (
     "model", "backbone", "heads", "optimizer", "restore", "none", "unknown")
@@ -193,15 +193,29 @@ def effect_of(part: str, restored: Sequence[str]) -> str:
 _INDEX = re.compile(r"\[[^\]]*\]")
 
 
+def rule_lookup(rules: Sequence[FieldRule]) -> Callable[[str], FieldRule]:
+    """A cached ``path -> first matching rule`` for a table like :data:`FIELD_RULES` (indexes such as
+    ``[0]`` ignored). Other frameworks' tables (Model Garden's) are looked up the same way."""
+    @functools.lru_cache(maxsize=4096)
+    def lookup(path: str) -> FieldRule:
+        return first_matching(rules, path)
+
+    return lambda path: lookup(_INDEX.sub("", path))
+
+
+_lookup = rule_lookup(FIELD_RULES)
+
+
 def rule_for(path: str) -> FieldRule:
     """The first :data:`FIELD_RULES` entry matching a field path (indexes ignored)."""
-    return _rule_for(_INDEX.sub("", path))
+    return _lookup(path)
 
 
-@functools.lru_cache(maxsize=4096)
-def _rule_for(path: str) -> FieldRule:
+def first_matching(rules: Sequence[FieldRule], path: str) -> FieldRule:
+    """The first of ``rules`` whose pattern matches ``path`` (indexes already removed); the last
+    rule must match every path (``**``). Other frameworks' tables (Model Garden's) use it too."""
     segments = tuple(path.split("."))
-    for rule in FIELD_RULES:
+    for rule in rules:
         if _matches(tuple(rule.pattern.split(".")), segments):
             return rule
     raise AssertionError("unreachable: the last rule matches every path")

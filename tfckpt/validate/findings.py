@@ -9,8 +9,8 @@ Example:
     Traceback (most recent call last):
     ...
     ValueError: Finding severity must be one of error, warning, info. Received: severity='fatal'
-    >>> severity_of(RUN_FAILS), severity_of(SILENT_LOSS), severity_of(MAY_GO_WRONG), severity_of(NOTE)
-    ('error', 'warning', 'warning', 'info')
+    >>> severity_of(RUN_FAILS), severity_of(NOTHING_RESTORED), severity_of(SILENT_LOSS), severity_of(NOTE)
+    ('error', 'error', 'warning', 'info')
 """
 
 from __future__ import annotations
@@ -28,10 +28,14 @@ SEVERITIES: Tuple[str, ...] = (ERROR, WARNING, INFO)  # worst first
 # severity follows from the outcome, never the other way round.
 RUN_FAILS = "run fails"            # model build, restore, first save or first step fails
 SILENT_LOSS = "silent loss"        # the run goes on without what the user meant, and says nothing
+# The checkpoint the config names to start from is not loaded at all and nothing says so: the run
+# "succeeds" as training from scratch, which defeats what the config is for, so it counts as a failure.
+NOTHING_RESTORED = "nothing restored"
 MAY_GO_WRONG = "may go wrong"      # fails or misleads under conditions tfckpt cannot check
 NOTE = "note"                      # expected, or only worth knowing
-OUTCOMES: Tuple[str, ...] = (RUN_FAILS, SILENT_LOSS, MAY_GO_WRONG, NOTE)
-SEVERITY_OF_OUTCOME = {RUN_FAILS: ERROR, SILENT_LOSS: WARNING, MAY_GO_WRONG: WARNING, NOTE: INFO}
+OUTCOMES: Tuple[str, ...] = (RUN_FAILS, NOTHING_RESTORED, SILENT_LOSS, MAY_GO_WRONG, NOTE)
+SEVERITY_OF_OUTCOME = {RUN_FAILS: ERROR, NOTHING_RESTORED: ERROR, SILENT_LOSS: WARNING, MAY_GO_WRONG: WARNING,
+                       NOTE: INFO}
 SCHEMA_VERSION = 1
 EXIT_OK, EXIT_ERRORS = 0, 1
 
@@ -49,7 +53,7 @@ class Finding:
             no file is concerned.
         line: the 1-based line in ``file``; None when not known or not applicable.
         hint: the fix; ``""`` when there is nothing to do.
-        outcome: what the finding predicts (:data:`RUN_FAILS`, :data:`SILENT_LOSS`,
+        outcome: what the finding predicts (:data:`RUN_FAILS`, :data:`NOTHING_RESTORED`, :data:`SILENT_LOSS`,
             :data:`MAY_GO_WRONG` or :data:`NOTE`); ``severity`` follows from it.
     """
 

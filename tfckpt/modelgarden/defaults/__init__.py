@@ -1,0 +1,1 @@
+"""Model Garden experiment defaults as data (see tfckpt/modelgarden/experiments.py)."""
