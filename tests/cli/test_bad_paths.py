@@ -77,11 +77,12 @@ def run_process(*argv) -> subprocess.CompletedProcess:
                           timeout=60, env=env)
 
 
-@pytest.mark.parametrize("role", ["config", "index", "prefix", "label map"])
+@pytest.mark.parametrize("role", ["config", "experiment yaml", "index", "prefix", "label map"])
 def test_a_named_pipe_is_refused_not_waited_on(tmp_path, role):
-    pipe = tmp_path / ("ckpt-1.index" if role in ("index", "prefix") else "pipeline.config")
+    names = {"index": "ckpt-1.index", "prefix": "ckpt-1.index", "experiment yaml": "params.yaml"}
+    pipe = tmp_path / names.get(role, "pipeline.config")
     os.mkfifo(pipe)
-    if role == "config":
+    if role in ("config", "experiment yaml"):
         argv = ["validate", pipe]
     elif role == "label map":
         config = tmp_path / "labels.config"
