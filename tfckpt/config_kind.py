@@ -21,6 +21,9 @@ from __future__ import annotations
 import os
 import re
 
+from tfckpt.errors import TfckptError
+from tfckpt.io.checked import read_regular_file
+
 PIPELINE, EXPERIMENT = "pipeline", "experiment"
 YAML_SUFFIXES = (".yaml", ".yml")
 _YAML_START = re.compile(r"^(---|[A-Za-z_][A-Za-z0-9_]*:\s*(#.*)?$)")
@@ -43,9 +46,8 @@ def config_kind(path: str) -> str:
     path = os.fspath(path)
     if path.lower().endswith(YAML_SUFFIXES):
         return EXPERIMENT
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(_SNIFF_BYTES).decode("utf-8", "replace")
-    except OSError:
+    try:  # through the checked reader: a named pipe must not hang the sniffing
+        head = read_regular_file(path, length=_SNIFF_BYTES).decode("utf-8", "replace")
+    except (OSError, TfckptError):
         return PIPELINE  # the pipeline reader reports what is wrong with the path
     return kind_of_text(head)

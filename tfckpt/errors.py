@@ -13,6 +13,18 @@ Example:
 
 from __future__ import annotations
 
+SHOWN_AT_MOST = 60  # characters of a value an error message repeats
+
+
+def clip(text: str, limit: int = SHOWN_AT_MOST) -> str:
+    """``text`` as an error message repeats it: cut to ``limit`` characters, saying how long it is.
+
+    Example:
+        >>> clip("1" * 100, 10)
+        '1111111111... (100 characters)'
+    """
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
 
 class TfckptError(Exception):
     """Base class: ``path``, ``problem`` and ``fix`` make one line for the user."""
@@ -52,3 +64,13 @@ class OutputFolderError(TfckptError, FileExistsError):
     """A folder to write into holds files tfckpt did not make; nothing is overwritten."""
 
     exit_code = 2
+
+
+class BadPathError(TfckptError, ValueError):
+    """A path that names no readable file or folder: a NUL byte in it, longer than the system
+    allows, a loop of symbolic links, or something that is neither a regular file nor a folder
+    (a named pipe, a device, a socket), which tfckpt refuses before opening it."""
+
+
+class FileTooLargeError(TfckptError, ValueError):
+    """A file far larger than any file of its kind (a 200 MB ``pipeline.config``)."""

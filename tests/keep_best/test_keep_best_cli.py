@@ -110,3 +110,24 @@ def test_the_command_never_imports_tensorflow(tmp_path, tf):
     result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.stdout.splitlines()[-1] == "CLEAN 0", result.stderr
     assert "pinned ckpt-1 (step 5) by hard link" in result.stderr
+
+
+@pytest.mark.parametrize("content, detail", [
+    ("[]", "it holds a list, not an object"),
+    ('{"schema_version": 1, "model_dir": "m", "metric": "m", "mode": "max", "keep": 3, "event_offsets": {}, '
+     '"scores": [], "pinned": [], "kept": [], "done": {}, "garbage": []}', "'scores' holds a list, not an object"),
+    ('{"schema_version": 1}', "the file has no 'model_dir'"),
+    ('{"schema_version": 1, "model_dir": "m", "metric": "m", "mode": "max", "keep": 3, "event_offsets": {}, '
+     '"scores": {}, "pinned": [], "kept": [{"name": "ckpt-1"}], "done": {}, "garbage": []}', "'kept'[0] has no 'step'"),
+    ("{", "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+])
+def test_a_damaged_keep_best_state_is_one_line_and_exit_3(tmp_path, capsys, content, detail):
+    model_dir = tmp_path / "run"
+    (model_dir / "best").mkdir(parents=True)
+    state = model_dir / "best" / "keep-best-state.json"
+    state.write_text(content)
+    assert main(["keep-best", str(model_dir), "--once"]) == 3
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", f"tfckpt: error: {state}: keep-best state is damaged ({detail}); "
+                                                "restore it from a backup, or pass a new --into folder (this one "
+                                                "still holds the kept checkpoints)\n")

@@ -113,7 +113,7 @@ def test_a_damaged_state_file_is_an_error_naming_it(tmp_path):
     (tmp_path / STATE_NAME).write_text('{"schema_version": 1, "model_dir": ')
     with pytest.raises(CorruptCheckpointError) as raised:
         load_state(str(tmp_path))
-    assert raised.value.message.startswith(f"{tmp_path / STATE_NAME}: keep-best state does not parse (")
+    assert raised.value.message.startswith(f"{tmp_path / STATE_NAME}: keep-best state is damaged (")
     assert raised.value.message.endswith("; restore it from a backup, or pass a new --into folder "
                                          "(this one still holds the kept checkpoints)")
 

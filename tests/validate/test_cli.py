@@ -141,3 +141,21 @@ def test_help_lists_the_exit_codes(capsys):
     code, out, _ = run(capsys, "validate", "--help")
     assert code == 0
     assert "3  the config itself cannot be read or does not parse" in out
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("", "the config is empty"),
+    ("# only a comment\n", "the config is empty"),
+    ("train_config { batch_size: 2 }\n", "the config has no model { ... } block"),
+])
+def test_a_config_without_a_model_is_an_error_finding(capsys, monkeypatch, tmp_path, text, problem):
+    """The OD API's model builder cannot build anything from it; validate must not say 'no errors'."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    config = tmp_path / "pipeline.config"
+    config.write_text(text)
+    code, out, err = run(capsys, "validate", str(config), "--json")
+    assert code == 1
+    [finding] = json.loads(out)["findings"]
+    assert (finding["id"], finding["severity"], finding["file"]) == ("no-model", "error", str(config))
+    assert finding["message"] == (f"{problem}: model_main_tf2 fails before training, as the Object Detection API "
+                                  "cannot build a model from it (ValueError: Unknown meta architecture: None)")

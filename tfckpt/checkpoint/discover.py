@@ -19,13 +19,15 @@ from dataclasses import dataclass, field
 
 from tfckpt.checkpoint.problems import Problem
 from tfckpt.checkpoint.state import STATE_FILE_NAME, StateFile, parse_state
-from tfckpt.errors import CheckpointNotFoundError
+from tfckpt.errors import BadPathError, CheckpointNotFoundError, CorruptCheckpointError
 from tfckpt.io.atomic import TEMP_MARKER
 from tfckpt.io.fs import FileSystem, filesystem_for, has_scheme, join
 
 KERAS_SUFFIXES = (".weights.h5", ".keras", ".h5", ".hdf5")
 _DATA_SUFFIX = re.compile(r"\.data-\d{5}-of-\d{5}$")
 _TRAILING_NUMBER = re.compile(r"(\d+)$")
+MAX_STATE_BYTES = 1 << 20  # a state file listing 10,000 checkpoints is about 1 MB
+_STATE_FIX = "fix or delete it: TensorFlow writes it again at the next save"
 
 
 @dataclass
@@ -92,8 +94,12 @@ def _resolve_listed(listed: str, folder: str, fs: FileSystem, on_disk: set[str],
                     state_path: str) -> str | None:
     """Map a path written in the state file to a prefix on disk, reporting mismatches."""
     path = listed if (os.path.isabs(listed) or has_scheme(listed)) else join(folder, listed)
-    if path in on_disk or fs.exists(path + ".index"):
-        return path
+    try:
+        if path in on_disk or fs.exists(path + ".index"):
+            return path
+    except BadPathError as err:
+        raise CorruptCheckpointError(state_path, f"lists a path no checkpoint can have: {err.problem}",
+                                     _STATE_FIX) from None
     local = join(folder, _basename(listed))
     if local in on_disk:
         problems.append(Problem(
@@ -106,6 +112,22 @@ def _resolve_listed(listed: str, folder: str, fs: FileSystem, on_disk: set[str],
         "state-lists-missing", state_path, f"lists {listed}, but {path}.index does not exist",
         "it was deleted or not copied; copy it back, or remove it from the state file", severity="warning"))
     return None
+
+
+def _read_state(state_path: str, fs: FileSystem, beside_checkpoints: bool) -> StateFile | None:
+    """The state file, or None for a model-zoo download's ``checkpoint/`` subfolder (no
+    checkpoints beside it). A folder of that name beside checkpoints is an error: TensorFlow
+    cannot write its state file there, and ``tf.train.latest_checkpoint`` finds nothing."""
+    if fs.isdir(state_path):
+        if not beside_checkpoints:
+            return None
+        raise CorruptCheckpointError(state_path, "is a folder where TensorFlow keeps its `checkpoint` state file, "
+                                     "so tf.train.latest_checkpoint finds nothing and the next save fails",
+                                     "rename or move the folder; the state file is written again at the next save")
+    if fs.size(state_path) > MAX_STATE_BYTES:
+        raise CorruptCheckpointError(state_path, f"is {fs.size(state_path):,} bytes, far more than a checkpoint "
+                                     f"state file (at most {MAX_STATE_BYTES:,} bytes here)", _STATE_FIX)
+    return parse_state(fs.read(state_path), state_path)
 
 
 def _discover_folder(folder: str, fs: FileSystem) -> Discovery:
@@ -122,8 +144,8 @@ def _discover_folder(folder: str, fs: FileSystem) -> Discovery:
     on_disk = [join(folder, n[: -len(".index")]) for n in names if n.endswith(".index")]
     found.keras_files = [join(folder, n) for n in names if n.endswith(KERAS_SUFFIXES)]
     state_path = join(folder, STATE_FILE_NAME)
-    if STATE_FILE_NAME in names and not fs.isdir(state_path):
-        found.state = parse_state(fs.read(state_path), state_path)
+    if STATE_FILE_NAME in names:
+        found.state = _read_state(state_path, fs, bool(on_disk))
     if not on_disk and not found.keras_files:
         contents = _describe_contents(names, folder, fs)
         raise CheckpointNotFoundError(folder, f"no checkpoint here ({contents})", _hint_for_folder(names, folder, fs))

@@ -75,8 +75,26 @@ def _entry(name: str, value: bytes) -> TensorEntry:
     )
 
 
+def _impossible(entry: TensorEntry, num_shards: int) -> str:
+    """What about an entry no file can hold (TensorFlow's reader refuses it too), or ``""``."""
+    if entry.size < 0 or entry.offset < 0:
+        return f"tensor {entry.name!r} has a negative {'size' if entry.size < 0 else 'offset'}"
+    if any(dim < 0 for dim in entry.shape):
+        return f"tensor {entry.name!r} has a negative dimension (shape {list(entry.shape)})"
+    if not 0 <= entry.shard_id < num_shards:
+        return f"tensor {entry.name!r} is in data shard {entry.shard_id}, but the header says {num_shards} shard(s)"
+    return ""
+
+
 def decode_index(table: bytes, prefix: str, index_path: str) -> CheckpointIndex:
-    """Decode the bytes of ``index_path``; raises :class:`CorruptCheckpointError` on damage."""
+    """Decode the bytes of ``index_path``; raises :class:`CorruptCheckpointError` on damage.
+
+    Besides bytes that do not decode, an index whose numbers no checkpoint on disk could have is
+    damaged, even when its checksums match: a negative size, offset or dimension, a tensor in a
+    shard the header does not count, or more data shards than tensors (each shard TensorFlow
+    writes holds at least one). So nothing later loops or allocates by a number the files cannot
+    back.
+    """
     pairs = read_table(table, index_path)
     if not pairs or pairs[0][0] != b"":
         raise CorruptCheckpointError(index_path, "the index has no bundle header (key '')", _FIX)
@@ -91,8 +109,13 @@ def decode_index(table: bytes, prefix: str, index_path: str) -> CheckpointIndex:
     if header.endianness == BIG_ENDIAN:
         raise CorruptCheckpointError(index_path, "big-endian checkpoints are not supported",
                                      "convert it on a big-endian machine")
-    if header.num_shards < 1:
-        raise CorruptCheckpointError(index_path, f"the header says {header.num_shards} data shards", _FIX)
+    if not 1 <= header.num_shards <= max(1, len(entries)):
+        raise CorruptCheckpointError(index_path, f"the header says {header.num_shards:,} data shards for "
+                                     f"{len(entries):,} tensor(s)", _FIX)
+    for entry in entries.values():
+        problem = _impossible(entry, header.num_shards)
+        if problem:
+            raise CorruptCheckpointError(index_path, problem, _FIX)
     return CheckpointIndex(prefix=prefix, num_shards=header.num_shards, entries=entries, index_bytes=len(table))
 
 

@@ -24,7 +24,11 @@ _SMALL_TENSOR_BYTES = 1 << 16
 
 
 def required_shard_sizes(index: CheckpointIndex) -> dict[int, int]:
-    """The least size of each data shard: its furthest ``offset + size``."""
+    """The least size of each data shard: its furthest ``offset + size``.
+
+    Every shard counted in the header is there (at least 0 bytes); :func:`decode_index` has made
+    sure there are no more shards than tensors.
+    """
     needed = {shard: 0 for shard in range(index.num_shards)}
     for entry in index.entries.values():
         end = entry.offset + entry.size
@@ -168,19 +172,27 @@ def _decode_strings(raw: bytes, count: int) -> tuple[list[int], int, int]:
     CRC covers each length as a little-endian uint32 (not as its varint), those 4 bytes, and
     the string bytes.
     """
+    if not 0 <= count <= len(raw):  # each length takes at least one byte
+        raise ValueError(f"{count} strings cannot fit in {len(raw)} bytes")
     lengths, pos = [], 0
     for _ in range(count):
         length, pos = _varint(raw, pos)
         lengths.append(length)
+    if any(length > 0xFFFFFFFF for length in lengths):
+        raise ValueError("a string longer than 4 GiB")
     crc = crc32c(struct.pack(f"<{count}I", *lengths)) if count else 0
     crc = crc32c(raw[pos:], crc)
     return lengths, pos + 4, crc
 
 
 def _num_elements(shape: tuple[int, ...]) -> int:
+    if 0 in shape:
+        return 0
     count = 1
     for dim in shape:
         count *= dim
+        if count > 1 << 63:  # no tensor has more; stop before the product grows without bound
+            break
     return count
 
 

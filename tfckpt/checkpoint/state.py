@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from google.protobuf import text_format
 
 from tfckpt.checkpoint.protos import CheckpointState
-from tfckpt.errors import CorruptCheckpointError
+from tfckpt.errors import CorruptCheckpointError, clip
 
 STATE_FILE_NAME = "checkpoint"
 _LOCATION_AND_LINE_TEXT = re.compile(r"^\d+:\d+ ?: (?:'[^\n]*?': )?")
@@ -46,16 +46,33 @@ def parse_state(text: str | bytes, path: str) -> StateFile:
         message = text_format.Parse(text, CheckpointState())
     except text_format.ParseError as err:
         where = f"{path}:{err.GetLine()}:{err.GetColumn()}" if err.GetLine() else path
-        detail = _LOCATION_AND_LINE_TEXT.sub("", str(err))
+        detail = clip(" ".join(_LOCATION_AND_LINE_TEXT.sub("", str(err)).split()), 200)
         raise CorruptCheckpointError(where, f"checkpoint state file does not parse: {detail}", _FIX) from None
     except UnicodeDecodeError:
         raise CorruptCheckpointError(path, "checkpoint state file is not text (invalid UTF-8)", _FIX) from None
+    paths = (message.model_checkpoint_path, *message.all_model_checkpoint_paths)
+    if any("\0" in listed for listed in paths):
+        line = _line_with_nul(text)
+        raise CorruptCheckpointError(f"{path}:{line}" if line else path, "checkpoint state file lists a path with a "
+                                     "NUL byte (\\000), which no file name can hold", _FIX)
     return StateFile(
         path=path,
         latest=message.model_checkpoint_path,
         listed=tuple(message.all_model_checkpoint_paths),
         timestamps=tuple(message.all_model_checkpoint_timestamps),
     )
+
+
+def _line_with_nul(text: str) -> int:
+    """The first line whose path, once parsed, holds a NUL byte (0 when it spans lines)."""
+    for number, line in enumerate(text.split("\n"), 1):
+        try:
+            message = text_format.Parse(line, CheckpointState())
+        except text_format.ParseError:
+            continue
+        if any("\0" in listed for listed in (message.model_checkpoint_path, *message.all_model_checkpoint_paths)):
+            return number
+    return 0
 
 
 def format_state(latest: str, listed: list[str], timestamps: list[float]) -> bytes:

@@ -95,8 +95,12 @@ def iter_table(table: bytes) -> Iterator[tuple[bytes, bytes]]:
         raise _Corrupt("not an sstable (bad magic number)")
     _, _, pos = _block_handle(footer, 0)  # metaindex block: unused by checkpoints
     index_offset, index_size, _ = _block_handle(footer, pos)
+    next_free = 0
     for _, handle in _block_entries(_read_block(table, index_offset, index_size)):
         offset, size, _ = _block_handle(handle, 0)
+        if offset < next_free:  # blocks follow each other; re-reading one would multiply the work
+            raise _Corrupt(f"the index points twice into the block at byte {offset}")
+        next_free = offset + size + _BLOCK_TRAILER_SIZE
         yield from _block_entries(_read_block(table, offset, size))
 
 

@@ -1,6 +1,7 @@
 """Read-only file access that works the same on local disk and on ``gs://`` or ``ram://``.
 
-Local paths use :mod:`os` (fast, no TensorFlow). Paths with a scheme go through
+Local paths use :mod:`os` (fast, no TensorFlow), through :mod:`tfckpt.io.checked`, which refuses
+pipes, devices, link loops and impossible paths before anything is opened. Paths with a scheme go through
 ``tf.io.gfile``; TensorFlow is imported only then.
 
 Example:
@@ -19,6 +20,7 @@ import stat
 from typing import Protocol
 
 from tfckpt.errors import UnreadablePathError
+from tfckpt.io.checked import read_regular_file, stat_path
 
 
 class FileSystem(Protocol):
@@ -58,12 +60,8 @@ class LocalFileSystem:
     at for lack of permission raises instead of passing for missing."""
 
     def _mode(self, path: str) -> int | None:
-        try:
-            return os.stat(path).st_mode
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        except PermissionError as err:
-            raise _unreadable(path, err) from err
+        found = stat_path(path)
+        return None if found is None else found.st_mode
 
     def exists(self, path: str) -> bool:
         return self._mode(path) is not None
@@ -73,6 +71,7 @@ class LocalFileSystem:
         return mode is not None and stat.S_ISDIR(mode)
 
     def listdir(self, path: str) -> list[str]:
+        stat_path(path)  # a NUL byte, a link loop or a path too long: one clear error
         try:
             return sorted(os.listdir(path))
         except FileNotFoundError:
@@ -81,25 +80,13 @@ class LocalFileSystem:
             raise _unreadable(path, err) from err
 
     def size(self, path: str) -> int:
-        try:
-            return os.stat(path).st_size
-        except FileNotFoundError:
-            raise
-        except OSError as err:
-            raise _unreadable(path, err) from err
+        found = stat_path(path)
+        if found is None:
+            raise FileNotFoundError(errno.ENOENT, "not found", path)
+        return found.st_size
 
     def read(self, path: str, offset: int = 0, length: int | None = None) -> bytes:
-        try:
-            with open(path, "rb") as handle:
-                if offset:
-                    handle.seek(offset)
-                return handle.read() if length is None else handle.read(length)
-        except FileNotFoundError:
-            raise
-        except IsADirectoryError as err:
-            raise UnreadablePathError(path, "is a directory, not a file", "pass the file itself") from err
-        except OSError as err:
-            raise _unreadable(path, err) from err
+        return read_regular_file(path, offset, length)
 
 
 class GFileSystem:

@@ -13,17 +13,29 @@ Example:
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import asdict, dataclass, field
 
 from tfckpt.checkpoint.state import STATE_FILE_NAME, format_state
-from tfckpt.errors import CorruptCheckpointError
+from tfckpt.errors import CorruptCheckpointError, clip
 from tfckpt.io.atomic import remove, write_bytes_atomic
-from tfckpt.io.fs import filesystem_for, join
+from tfckpt.io.fs import filesystem_for, has_scheme, join
+from tfckpt.keep_best.state_shape import MAYBE_INT, NUMBER, Map, Obj, check_shape
 
 STATE_NAME = "keep-best-state.json"
 PIN_FOLDER = ".pinned"
 SCHEMA_VERSION = 1
+_PINNED = Obj({"name": str, "step": MAYBE_INT, "step_source": str, "files": [str], "how": str, "source": str,
+               "pinned_at": NUMBER})
+_KEPT = Obj({"name": str, "step": int, "value": NUMBER, "files": [str], "source": str, "kept_at": NUMBER},
+            {"step_source": str})
+STATE_SHAPE = Obj({
+    "schema_version": int, "model_dir": str, "metric": str, "mode": str, "keep": int,
+    "event_offsets": Map(Obj({"offset": int, "size": int})),
+    "scores": Map(Obj({"wall_time": NUMBER, "scalars": Map(NUMBER)})),
+    "pinned": [_PINNED], "kept": [_KEPT], "done": Map(Obj({"outcome": str, "step": MAYBE_INT})), "garbage": [str],
+}, {"tool": str, "updated": NUMBER})
 
 
 @dataclass
@@ -76,10 +88,25 @@ class KeepBestState:
         return (json.dumps(document, indent=1, allow_nan=True) + "\n").encode()
 
 
+def _check_inside_into(body: dict) -> None:
+    """keep-best deletes the files its state names: a damaged state must not name files outside
+    INTO (an absolute path, a '..')."""
+    named = [("garbage", path) for path in body["garbage"]]
+    for key in ("kept", "pinned"):
+        for number, entry in enumerate(body[key]):
+            named += [(f"'{key}'[{number}]", path) for path in (entry["name"], *entry["files"])]
+    for where, path in named:
+        parts = path.replace("\\", "/").split("/")
+        if not path or os.path.isabs(path) or has_scheme(path) or ".." in parts:
+            raise ValueError(f"{where} names {clip(path)!r}, which is not a file inside the --into folder")
+
+
 def _from_json(raw: bytes) -> KeepBestState:
     body = json.loads(raw)
-    if body.get("schema_version") != SCHEMA_VERSION:
-        raise ValueError(f"schema_version {body.get('schema_version')!r}, expected {SCHEMA_VERSION}")
+    if isinstance(body, dict) and body.get("schema_version") != SCHEMA_VERSION:
+        raise ValueError(f"schema_version {clip(repr(body.get('schema_version')))}, expected {SCHEMA_VERSION}")
+    check_shape(body, STATE_SHAPE)
+    _check_inside_into(body)
     pinned = {p["name"]: Pinned(**p) for p in body["pinned"]}
     return KeepBestState(
         model_dir=body["model_dir"], metric=body["metric"], mode=body["mode"], keep=int(body["keep"]),
@@ -101,9 +128,10 @@ def load_state(into: str) -> KeepBestState | None:
         return None
     try:
         return _from_json(raw)
-    except (ValueError, KeyError, TypeError) as err:
+    except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError, RecursionError) as err:
+        detail = f"no {err}" if isinstance(err, KeyError) else clip(str(err) or type(err).__name__, 200)
         raise CorruptCheckpointError(
-            path, f"keep-best state does not parse ({err})",
+            path, f"keep-best state is damaged ({detail})",
             "restore it from a backup, or pass a new --into folder (this one still holds the kept checkpoints)"
         ) from None
 

@@ -32,12 +32,15 @@ an experiment file starts with keys such as 'task:' and 'trainer:'
 from __future__ import annotations
 
 import datetime
+import os
 import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Union
 
 import yaml
 
+from tfckpt.errors import BadPathError, UnreadablePathError
+from tfckpt.io.checked import read_regular_file
 from tfckpt.pipeline.errors import ConfigError
 
 MAX_BYTES = 1024 * 1024  # a complete params.yaml is about 10 kB; PyYAML reads about 1 MB/s
@@ -97,13 +100,16 @@ def read_yaml_file(path: str) -> YamlMap:
             experiment YAML (see :func:`read_yaml`).
     """
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
+        if os.path.isdir(path):
+            raise IsADirectoryError(path)
+        data = read_regular_file(path, length=MAX_BYTES + 1)  # refuses a pipe, a link loop, a NUL byte
     except FileNotFoundError:
         raise ConfigError(path, 0, 0, "no such file", "check the path", "config-not-found") from None
     except IsADirectoryError:
         raise ConfigError(path, 0, 0, "is a folder, not a YAML file",
                           "pass the file itself, e.g. MODEL_DIR/params.yaml", "config-not-found") from None
+    except (BadPathError, UnreadablePathError) as err:
+        raise ConfigError(err.path, 0, 0, err.problem, err.fix, "config-unreadable") from None
     except OSError as err:
         raise ConfigError(path, 0, 0, f"cannot be read ({err.strerror or err})",
                           "check the path and its permissions", "config-unreadable") from None

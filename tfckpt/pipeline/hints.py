@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 from typing import NamedTuple, Sequence, Tuple
 
+from tfckpt.pipeline.lexer import SHOWN_AT_MOST, clip
 from tfckpt.pipeline.schema import Schema
 
 _LIST_AT_MOST = 12
@@ -50,7 +51,9 @@ def explain_unknown_field(schema: Schema, blocks: Sequence[Block], name: str) ->
         name in this block, the nearest valid name anywhere, or this block's fields.
     """
     here = blocks[-1]
-    problem = f"unknown field '{name}' in {describe_block(here.path, here.type_name)}"
+    problem = f"unknown field '{clip(name)}' in {describe_block(here.path, here.type_name)}"
+    if len(name) > SHOWN_AT_MOST:  # no field name is this long; comparing it would only cost time
+        return problem, _list_fields(schema, here)
     return problem, (_enclosing(schema, blocks, name) or _elsewhere(schema, blocks, name)
                      or _typo_here(schema, here, name) or _typo_anywhere(schema, blocks[0], name)
                      or _list_fields(schema, here))

@@ -165,7 +165,7 @@ def parse_label_map(text: str, path: str = "<string>", check: bool = True) -> La
 
 def load_label_map(path: str, check: bool = True) -> LabelMap:
     """Read and parse the label map at ``path``; see :func:`parse_label_map`."""
-    return parse_label_map(read_text_file(str(path)), str(path), check)
+    return parse_label_map(read_text_file(str(path), "label map"), str(path), check)
 
 
 def check_num_classes(label_map: LabelMap, num_classes: Union[int, Located]) -> Optional[Problem]:

@@ -1,7 +1,9 @@
 """Split protobuf text format into tokens that know their line and column.
 
-The lexer never raises: a character that cannot start a token becomes a ``char`` token (a curly
-quote a ``smart_quote`` token) and the parser, which knows what it expected there, explains it.
+Blanks are what protobuf's tokenizer skips: every Unicode white space (a no-break space too);
+only ``\\n`` ends a line. The lexer never raises: a character that cannot start a token becomes a
+``char`` token (a curly quote a ``smart_quote`` token) and the parser, which knows what it
+expected there, explains it.
 Tokens are made on demand, so text after the first error is never looked at.
 
 Example:
@@ -13,13 +15,18 @@ Example:
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import List, NamedTuple
+
+from tfckpt.errors import SHOWN_AT_MOST, clip
+
+__all__ = ["BYTE_ORDER_MARK", "SHOWN_AT_MOST", "SMART_QUOTES", "Lexer", "Token", "clip", "name_character"]
 
 SMART_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u201a\u00ab\u00bb\u2033\u2032"
 BYTE_ORDER_MARK = "\ufeff"
 
 _TOKEN = re.compile(r"""
-    (?P<space>[ \t\r\f\v]+)
+    (?P<space>[^\S\n]+)
   | (?P<newline>\n)
   | (?P<comment>\#[^\n]*)
   | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
@@ -29,6 +36,20 @@ _TOKEN = re.compile(r"""
   | (?P<char>.)
 """, re.VERBOSE)
 _WORD_END = re.compile(r"[\s{}\[\]#,;\"']|$")
+
+
+def name_character(char: str) -> str:
+    """A character that cannot be seen or typed, named: ``U+200B ZERO WIDTH SPACE``.
+
+    Printable ASCII is quoted as is (``'='``).
+
+    Example:
+        >>> name_character(chr(0x200B)), name_character(chr(0)), name_character("=")
+        ('U+200B ZERO WIDTH SPACE', 'U+0000 (a control character)', "'='")
+    """
+    if " " < char < "\x7f":
+        return f"'{char}'"
+    return f"U+{ord(char):04X} {unicodedata.name(char, '') or '(a control character)'}"
 
 
 class Token(NamedTuple):
@@ -55,8 +76,10 @@ class Token(NamedTuple):
         if self.kind == "eof":
             return "end of file"
         if self.kind == "string":
-            return self.text
-        return f"'{self.text}'"
+            return clip(self.text)
+        if self.kind == "char":
+            return name_character(self.text)
+        return f"'{clip(self.text)}'"
 
 
 class Lexer:

@@ -17,16 +17,24 @@ Example:
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 from typing import Dict, List, Optional, Tuple
 
+from tfckpt.errors import BadPathError, FileTooLargeError, UnreadablePathError
+from tfckpt.io.checked import read_regular_file
 from tfckpt.pipeline.errors import ConfigError
 from tfckpt.pipeline.hints import Block, describe_block, explain_unknown_field
-from tfckpt.pipeline.lexer import BYTE_ORDER_MARK, Lexer, Token
+from tfckpt.pipeline.lexer import BYTE_ORDER_MARK, Lexer, Token, clip
 from tfckpt.pipeline.scalars import ValueProblem, example, read_scalar, read_string, wanted
 from tfckpt.pipeline.schema import PIPELINE_ROOT, FieldSpec, Schema, load_schema
 from tfckpt.pipeline.tree import Field, Message
 
+# A real pipeline.config is a few KB; the largest label maps the OD API ships (a few thousand
+# classes) are a few hundred KB. Past this size a file is something else written over it, and
+# parsing it would take seconds (about 1.2 s of CPU per MiB of label map on the development VM).
+MAX_TEXT_BYTES = 1 << 20
 _CLOSERS = {"{": "}", "<": ">"}
 _WORD = re.compile(r"[ \t]*([^\s{}#]*)")
 _STRAIGHT = {"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"'}
@@ -54,10 +62,20 @@ def parse_text(text: str, path: str = "<string>", root: str = PIPELINE_ROOT,
     return _Parser(text, path, schema or load_schema()).parse(root)
 
 
-def read_text_file(path: str) -> str:
-    """The contents of ``path`` as text; a :class:`ConfigError` at the first byte that is not UTF-8."""
-    with open(path, "rb") as handle:
-        data = handle.read()
+def read_text_file(path: str, what: str = "pipeline.config") -> str:
+    """The contents of ``path`` as text; a :class:`ConfigError` at the first byte that is not UTF-8.
+
+    A file larger than :data:`MAX_TEXT_BYTES`, or a path that is not a regular file (a named pipe,
+    a device, a link loop), is refused before it is read: a :class:`ConfigError` for the whole
+    file (line 0). ``FileNotFoundError`` and ``IsADirectoryError`` pass through.
+    """
+    if os.path.isdir(path):  # callers name the file to pass inside it
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", path)
+    try:
+        data = read_regular_file(path, max_bytes=MAX_TEXT_BYTES, what=what)
+    except (BadPathError, FileTooLargeError, UnreadablePathError) as err:
+        code = "file-too-large" if isinstance(err, FileTooLargeError) else "unreadable"
+        raise ConfigError(err.path, 0, 0, err.problem, err.fix, code) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -164,7 +182,7 @@ class _Parser:
 
     def block_expected(self, spec: FieldSpec, following: Token) -> ConfigError:
         """A value where a message block belongs, e.g. ``image_resizer: "fixed_shape_resizer"``."""
-        word = following.text.strip("'\"")
+        word = following.text.strip("'\"")[:200]
         inner = f"{word} {{ ... }}" if word in self.schema.messages[spec.type_name].fields else "..."
         return self.error(following, f"expected '{{' after '{spec.name}' ({spec.type_name} is a message), found "
                           f"{following.describe()}", f"write {spec.name} {{ {inner} }}",
@@ -173,9 +191,9 @@ class _Parser:
     def missing_colon(self, spec: FieldSpec, following: Token) -> ConfigError:
         shown, note = example(spec), ""
         if following.kind in ("number", "ident", "string"):
-            shown = following.text
+            shown = clip(following.text)
         elif following.text == "=":
-            shown = _WORD.match(self.lexer.text, following.offset + 1).group(1) or shown
+            shown = clip(_WORD.match(self.lexer.text, following.offset + 1).group(1)) or shown
             note = " (text format puts ':' between a name and its value)"
         return self.error(following, f"expected ':' after '{spec.name}', found {following.describe()}",
                           f"write {spec.name}: {shown}{note}")
@@ -242,7 +260,7 @@ class _Parser:
             return self.error(token, f"expected the value of '{spec.name}' (a quoted string), found "
                               f"{token.describe()}", f"write {spec.name}: {example(spec)}",
                               "unexpected-eof" if token.kind == "eof" else "syntax")
-        word = self.lexer.word_at(token)
+        word = clip(self.lexer.word_at(token))
         return self.error(token, f"the value of '{spec.name}' must be in quotes: {word}",
                           f'write {spec.name}: "{word.replace(chr(92), "/")}"', "unquoted-string")
 
@@ -251,7 +269,7 @@ class _Parser:
         text = self.lexer.text
         end = min((i for i in (text.find(c, token.offset + 1) for c in "\u201c\u201d\u2018\u2019\n") if i > 0),
                   default=len(text))
-        inner = text[token.offset + 1:end]
+        inner = clip(text[token.offset + 1:end])
         fix = (f"write {name}: {straight}{inner}{straight} with straight quotes" if name and "\n" not in inner
                else f"replace it with a straight quote {straight}")
         return self.error(token, f"curly quote {token.text} where a straight quote ({straight}) belongs "

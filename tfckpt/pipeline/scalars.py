@@ -19,12 +19,12 @@ import difflib
 import re
 from typing import Sequence
 
-from tfckpt.pipeline.lexer import SMART_QUOTES, Token
+from tfckpt.pipeline.lexer import SMART_QUOTES, Token, clip
+from tfckpt.pipeline.numbers import (LONGEST_INTEGER, OctalFloat, looks_like_integer, parse_enum_number, parse_float,
+                                     parse_integer)
 from tfckpt.pipeline.schema import FLOAT_TYPES, INTEGER_RANGES, FieldSpec, Schema
 
-_INTEGER = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
-_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?)[fF]?")
-_FLOAT_WORD = re.compile(r"[-+]?(?:inf(?:inity)?|nan)f?", re.IGNORECASE)
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9]+")
 _ESCAPE = re.compile(r"\\(?:([abfnrtv\\'\"?])|([0-7]{1,3})|x([0-9a-fA-F]{1,2})|u([0-9a-fA-F]{4})"
                      r"|U([0-9a-fA-F]{8})|(.?))", re.DOTALL)
 _SIMPLE_ESCAPES = {"a": 7, "b": 8, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11, "\\": 92, "'": 39, '"': 34, "?": 63}
@@ -89,39 +89,50 @@ def read_scalar(token: Token, spec: FieldSpec, schema: Schema):
     return _read_enum(token, spec, schema)
 
 
-def _integer_value(text: str) -> int:
-    body = text.lstrip("+-")
-    octal = len(body) > 1 and body[0] == "0" and body[1] not in "xX"
-    return int(text, 8) if octal else int(text, 0)
-
-
 def _read_integer(token: Token, spec: FieldSpec, schema: Schema) -> int:
     text, name = token.text, spec.name
-    if token.kind == "number" and _INTEGER.fullmatch(text):
-        value = _integer_value(text)
+    if token.kind != "number":
+        raise _not_a(token, spec, schema)
+    value = parse_integer(text)
+    if value is None and len(text) > LONGEST_INTEGER and looks_like_integer(text):  # out of every range
+        value = -(2 ** 64) if text.startswith("-") else 2 ** 64
+    if value is None and _LEADING_ZERO.fullmatch(text):
+        raise ValueProblem(token, f"{clip(text)} is not a number protobuf reads: a leading 0 makes it octal "
+                           "(digits 0 to 7, no '+')", f"write {name}: {clip(text.lstrip('+-0') or '0')}",
+                           "bad-number")
+    if value is not None:
         low, high = INTEGER_RANGES[spec.type]
         if value < 0 <= low:
-            raise ValueProblem(token, f"'{name}' takes a whole number of 0 or more ({spec.type}), not {text}",
+            raise ValueProblem(token, f"'{name}' takes a whole number of 0 or more ({spec.type}), not {clip(text)}",
                                f"write {name}: {example(spec)}", "out-of-range")
         if not low <= value <= high:
-            raise ValueProblem(token, f"{text} is out of range for '{name}' ({spec.type}: {low} to {high})",
+            raise ValueProblem(token, f"{clip(text)} is out of range for '{name}' ({spec.type}: {low} to {high})",
                                "write a smaller number", "out-of-range")
         return value
-    if token.kind == "number" and _FLOAT.fullmatch(text):
-        number = float(text.rstrip("fF"))
-        fix = (f"write {name}: {int(number)}" if number.is_integer()
+    try:
+        number = parse_float(text)
+    except OctalFloat:
+        number = None
+    if number is not None:
+        fix = (f"write {name}: {int(number)}" if number.is_integer() and abs(number) < 1e15
                else "write a whole number, without a decimal point")
-        raise ValueProblem(token, f"'{name}' takes a whole number ({spec.type}), not {text}", fix)
+        raise ValueProblem(token, f"'{name}' takes a whole number ({spec.type}), not {clip(text)}", fix)
     raise _not_a(token, spec, schema)
 
 
 def _read_float(token: Token, spec: FieldSpec, schema: Schema) -> float:
     text = token.text
     if token.kind in ("number", "ident"):
-        if _FLOAT.fullmatch(text):
-            return float(text.rstrip("fF"))
-        if _FLOAT_WORD.fullmatch(text):
-            return float(text[:-1] if text[-2:].lower() in ("ff", "yf") else text)
+        try:
+            number = parse_float(text)
+        except OctalFloat:
+            digits = text.lstrip("-0") or "0"
+            raise ValueProblem(token, f"{clip(text)} starts with a 0 and another digit, which the Object "
+                               "Detection API's parser rejects in a float (\"Invalid octal float\")",
+                               f"write {spec.name}: {'-' if text.startswith('-') else ''}{clip(digits)}",
+                               "octal-float") from None
+        if number is not None:
+            return number
     raise _not_a(token, spec, schema)
 
 
@@ -138,14 +149,15 @@ def _read_enum(token: Token, spec: FieldSpec, schema: Schema):
     values = schema.enums[spec.type_name].values
     if token.kind == "ident" and token.text in values:
         return token.text
-    if token.kind == "number" and _INTEGER.fullmatch(token.text):
-        return _integer_value(token.text)  # the schema has no enum numbers to check it against
+    number = parse_enum_number(token.text) if token.kind == "number" else None
+    if number is not None:
+        return number  # the schema has no enum numbers to check it against
     if token.kind != "ident":
         raise _not_a(token, spec, schema)
     by_upper = {value.upper(): value for value in values}
-    close = difflib.get_close_matches(token.text.upper(), list(by_upper), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(token.text.upper()[:100], list(by_upper), n=1, cutoff=0.6)
     guess = f"did you mean {by_upper[close[0]]}? " if close else ""
-    raise ValueProblem(token, f"{token.text} is not a value of '{spec.name}' ({spec.type_name})",
+    raise ValueProblem(token, f"{clip(token.text)} is not a value of '{spec.name}' ({spec.type_name})",
                        f"{guess}valid values: {', '.join(values)}", "unknown-enum-value")
 
 
@@ -167,14 +179,15 @@ def _decode(token: Token, name: str) -> str:
         if path_like and match.group() != "\\\\":
             raise _windows_path(token, inner, match.group(), name, bad is not None)
         if bad is not None:
-            raise ValueProblem(token, f"'{match.group()}' in {token.text} is not a valid escape",
+            raise ValueProblem(token, f"'{match.group()}' in {clip(token.text)} is not a valid escape",
                                "write a backslash as \\\\", "bad-escape")
         if simple:
             parts.append(_SIMPLE_ESCAPES[simple])
         elif octal or hexa:
             parts.append(int(octal, 8) & 0xFF if octal else int(hexa, 16))
         elif int(short or long, 16) > 0x10FFFF:
-            raise ValueProblem(token, f"'{match.group()}' in {token.text} is beyond the last Unicode character",
+            raise ValueProblem(token, f"'{match.group()}' in {clip(token.text)} is beyond the last Unicode "
+                               "character",
                                "write the character itself", "bad-escape")
         else:
             parts += chr(int(short or long, 16)).encode("utf-8", "surrogatepass")
@@ -182,7 +195,7 @@ def _decode(token: Token, name: str) -> str:
     try:
         return parts.decode("utf-8")
     except UnicodeDecodeError:
-        raise ValueProblem(token, f"{token.text} is not valid UTF-8 once its escapes are decoded",
+        raise ValueProblem(token, f"{clip(token.text)} is not valid UTF-8 once its escapes are decoded",
                            "write the characters themselves, not byte escapes", "bad-escape") from None
 
 
@@ -208,8 +221,9 @@ def _windows_path(token: Token, inner: str, escape: str, name: str, invalid: boo
     else:
         reads = f"'{escape}' reads as {meaning}" if meaning else f"'{escape}' is read as an escape"
     slashed = re.sub(r"\\\\?", "/", inner)
-    return ValueProblem(token, f"the path {token.text} has single backslashes, which start escapes in a quoted "
-                        f"string ({reads})", f'write {name}: "{slashed}" (forward slashes work on Windows too) '
+    return ValueProblem(token, f"the path {clip(token.text)} has single backslashes, which start escapes in a "
+                        f"quoted string ({reads})", f'write {name}: "{clip(slashed)}" (forward slashes work on '
+                        'Windows too) '
                         "or double each backslash", "windows-path")
 
 
@@ -223,17 +237,17 @@ def _not_a(token: Token, spec: FieldSpec, schema: Schema) -> ValueProblem:
         inner = token.text[1:-1].strip()
         try:
             read_scalar(Token(_kind_of(inner), inner, token.line, token.column, token.offset), spec, schema)
-            fix = f"remove the quotes: {name}: {inner}"
+            fix = f"remove the quotes: {name}: {clip(inner)}"
         except ValueProblem:
             fix = f"write {name}: {example(spec)}"
-        return ValueProblem(token, f"'{name}' takes {takes}, not a string ({token.text})", fix)
+        return ValueProblem(token, f"'{name}' takes {takes}, not a string ({clip(token.text)})", fix)
     if token.kind == "eof":
         return ValueProblem(token, f"the file ends where the value of '{name}' should be",
                             f"write {name}: {example(spec)}", "unexpected-eof")
     if token.kind in ("symbol", "char"):
         return ValueProblem(token, f"expected the value of '{name}' ({takes}), found {token.describe()}",
                             f"write {name}: {example(spec)}", "syntax")
-    return ValueProblem(token, f"'{name}' takes {takes}, not {token.text}", f"write {name}: {example(spec)}")
+    return ValueProblem(token, f"'{name}' takes {takes}, not {clip(token.text)}", f"write {name}: {example(spec)}")
 
 
 def _kind_of(text: str) -> str:

@@ -22,9 +22,11 @@ from tfckpt.checkpoint.discover import KERAS_SUFFIXES, discover, strip_checkpoin
 from tfckpt.checkpoint.problems import Problem
 from tfckpt.checkpoint.summary import CheckpointSummary, summarize_prefix
 from tfckpt.errors import CheckpointNotFoundError, TfckptError
+from tfckpt.io.checked import read_regular_file
 from tfckpt.io.fs import has_scheme
 from tfckpt.odapi.installed_restore import installed_restore
 from tfckpt.odapi.restore_rules import generations_differ
+from tfckpt.pipeline.parser import MAX_TEXT_BYTES
 from tfckpt.pipeline.installed_odapi import installed_accepts, installed_parse_error
 from tfckpt.pipeline import ConfigError, Located, PipelineConfig, check_label_map, load_label_map, \
     load_pipeline_config
@@ -73,7 +75,8 @@ def _load_config(path: str) -> PipelineConfig:
     try:
         return load_pipeline_config(path)
     except ConfigError as err:
-        if installed_accepts(_read_text(path)):  # tfckpt's schema lags behind the installed OD API
+        # tfckpt's schema lags behind the installed OD API (line 0: the file itself cannot be read)
+        if err.line and installed_accepts(_read_text(path)):
             raise ConfigError(err.file, err.line, err.column, err.problem,
                               f"{err.fix}; the installed object_detection accepts it, so tfckpt's schema may be "
                               "older than your Object Detection API: please report it", err.code) from None
@@ -91,8 +94,7 @@ def _load_config(path: str) -> PipelineConfig:
 
 
 def _read_text(path: str) -> str:
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        return handle.read()
+    return read_regular_file(path, max_bytes=MAX_TEXT_BYTES).decode("utf-8", "replace")
 
 
 def _installed_odapi_error(config: PipelineConfig) -> Optional[Tuple[int, str]]:

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from typing import Callable, List, Sequence, Tuple
 
-from tfckpt.validate import rules_config, rules_copies, rules_paths, rules_restore
+from tfckpt.validate import rules_config, rules_copies, rules_model, rules_paths, rules_restore
 from tfckpt.validate.findings import Finding, declared_outcomes, severity_rank
 from tfckpt.validate.inputs import ValidationInput
 
 Rule = Callable[[ValidationInput], List[Finding]]
 
-RULES: Tuple[Rule, ...] = (*rules_paths.RULES, *rules_restore.RULES, *rules_copies.RULES, *rules_config.RULES)
+RULES: Tuple[Rule, ...] = (*rules_model.RULES, *rules_paths.RULES, *rules_restore.RULES, *rules_copies.RULES,
+                           *rules_config.RULES)
 
 
 def run_rules(data: ValidationInput, rules: Sequence[Rule] = RULES) -> Tuple[Finding, ...]:
