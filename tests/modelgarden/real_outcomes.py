@@ -63,6 +63,7 @@ class Case:
 
 _BEST = "trainer:\n  best_checkpoint_export_subdir: best_ckpt\n  best_checkpoint_eval_metric: {metric}\n" \
     "  best_checkpoint_metric_comp: {comp}\n"
+_DECODER = "task:\n  model:\n    decoder:\n      type: {type}\n"
 CASES = (
     Case("retinanet-all-other-class-count", "retinanet", "4", "all", "retinanet_r50_c91_trainer",
          "num-classes-mismatch"),
@@ -108,6 +109,21 @@ CASES = (
     Case("best-checkpoint-half-set", "retinanet", "4", "backbone", "", "best-checkpoint-half-set",
          extra="trainer:\n  best_checkpoint_export_subdir: best_ckpt\n"),
     Case("unknown-key", "retinanet", "4", "backbone", "", "unknown-key", extra="task:\n  model:\n    num_class: 4\n"),
+    Case("retinanet-nasfpn-decoder-from-fpn", "retinanet", "4", "decoder", "retinanet_r50_c91_trainer",
+         "decoder-mismatch", extra=_DECODER.format(type="nasfpn")),
+    Case("retinanet-nasfpn-all-from-fpn", "retinanet", "4", "all", "retinanet_r50_c4_trainer",
+         "decoder-mismatch", extra=_DECODER.format(type="nasfpn")),
+    Case("retinanet-identity-decoder-from-fpn", "retinanet", "4", "[backbone, decoder]", "retinanet_r50_c91_trainer",
+         "decoder-identity", extra=_DECODER.format(type="identity")),
+    Case("retinanet-identity-backbone-from-fpn", "retinanet", "4", "backbone", "retinanet_r50_c91_trainer",
+         "decoder-identity", extra=_DECODER.format(type="identity")),
+    Case("min-level-text", "retinanet", "4", "backbone", "", "value-type",
+         extra="task:\n  model:\n    min_level: three\n"),
+    Case("train-steps-text", "retinanet", "4", "backbone", "", "value-type", extra="trainer:\n  train_steps: many\n"),
+    Case("head-filters-negative", "retinanet", "4", "backbone", "", "negative-count",
+         extra="task:\n  model:\n    head:\n      num_filters: -256\n"),
+    Case("head-convs-negative", "retinanet", "4", "backbone", "", "negative-count",
+         extra="task:\n  model:\n    head:\n      num_convs: -1\n"),
 )
 
 
@@ -197,7 +213,7 @@ def save_checkpoint(name: str, folder: str) -> str:
 
 def _changed(model, before) -> Dict[str, int]:
     parts = {"backbone": {id(v) for v in model.backbone.variables},
-             "decoder": {id(v) for v in model.decoder.variables}}
+             "decoder": {id(v) for v in (model.decoder.variables if model.decoder is not None else ())}}
     counts = {"backbone": 0, "decoder": 0, "heads": 0}
     for variable, value in zip(model.variables, before):
         if not (variable.numpy() == value).all():
@@ -207,8 +223,12 @@ def _changed(model, before) -> Dict[str, int]:
 
 
 def _first_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {text[0][:200] if text else ''}"
+    """The error's type and first line (Keras's "Exception encountered when calling layer": and its cause)."""
+    text = [line for line in str(err).strip().splitlines() if line.strip()]
+    first = text[0][:200] if text else ""
+    if first.startswith("Exception encountered when calling layer") and len(text) > 1:
+        first = f"{first} {text[1][:200]}"
+    return f"{type(err).__name__}: {first}"
 
 
 def run_real(case: Case, config_path: str, model_dir: str) -> dict:

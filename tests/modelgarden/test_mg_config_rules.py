@@ -74,8 +74,25 @@ def test_num_classes_values_params_validate_lets_through(value, finding):
 
 
 def test_other_values_of_the_wrong_type_or_negative_counts_are_warnings():
-    text = "task:\n  model:\n    min_level: three\n  train_data:\n    global_batch_size: -8\n"
-    assert [f[:3] for f in findings(text)] == [("value-type", "warning", 3), ("negative-count", "warning", 5)]
+    text = "task:\n  train_data:\n    global_batch_size: -8\ntrainer:\n  train_steps: many\n"
+    assert [f[:3] for f in findings(text)] == [("negative-count", "warning", 3), ("value-type", "warning", 5)]
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("min_level", "three", ("value-type", "error")), ("head:\n      num_filters", "-256", ("negative-count", "error")),
+    ("head:\n      num_convs", "-1", ("negative-count", "warning")),
+    ("decoder:\n      nasfpn:\n        num_filters", "-256", ("negative-count", "warning"))])
+def test_values_the_model_build_reads_fail_it(field, value, expected):
+    """min_level text and a negative head.num_filters fail the real build; a negative num_convs builds
+    no conv layers (test_real_outcomes.py); the NAS-FPN's filters are unused under the FPN decoder."""
+    found = findings(f"task:\n  model:\n    {field}: {value}\n")
+    assert [f[:2] for f in found] == [expected], found
+
+
+@pytest.mark.parametrize("levels, expected", [("", ["decoder-identity"]), ("    min_level: 3\n    max_level: 3\n", [])])
+def test_an_identity_decoder_under_retinanet_fails_the_build(levels, expected):
+    text = f"task:\n  model:\n    decoder:\n      type: identity\n{levels}"
+    assert [f[0] for f in findings(text)] == expected
 
 
 def test_a_real_params_yaml_has_no_finding_on_its_own():
@@ -95,7 +112,7 @@ def test_the_decoder_type_against_the_checkpoint_when_the_decoder_is_restored(tm
     from mg_data import materialise
 
     prefix = materialise("retinanet_r50_c91_trainer", tmp_path / "ckpt")
-    text = (f"task:\n  model:\n    num_classes: 91\n    decoder:\n      type: identity\n"
+    text = (f"task:\n  model:\n    num_classes: 91\n    decoder:\n      type: nasfpn\n"
             f"  init_checkpoint: {prefix}\n  init_checkpoint_modules: {modules}\n")
     (tmp_path / "my.yaml").write_text(text)
     report = validate_experiment(str(tmp_path / "my.yaml"), experiment=RETINANET)

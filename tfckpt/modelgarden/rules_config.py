@@ -19,7 +19,7 @@ from __future__ import annotations
 import difflib
 from typing import List, Optional
 
-from tfckpt.modelgarden.experiments import ARCHITECTURE_LABELS
+from tfckpt.modelgarden.experiments import ARCHITECTURE_LABELS, RETINANET
 from tfckpt.modelgarden.gather import ExperimentInput
 from tfckpt.modelgarden.init_modules import ALL, VALID, describe, modules_restored
 from tfckpt.pipeline.tree import Located
@@ -157,28 +157,91 @@ def num_classes(data: ExperimentInput) -> List[Finding]:
 
 
 _COUNT_SUFFIXES = ("_size", "_steps", "_interval", "_proposals", "_filters", "_convs", "_fcs")
+# Fields of task.model that building the model (and its first call) reads: text there fails the build
+# (min_level: three -> TypeError: 'str' object cannot be interpreted as an integer, on the real library),
+# as does a negative *_filters (ValueError: filters must be strictly positive); a negative *_convs builds
+# no such layers, with no error.
+_BUILD_FIELDS = ("min_level", "max_level", "num_filters", "num_convs", "num_fcs", "model_id", "num_scales")
+_LAYER_COUNTS = ("_convs", "_fcs")
 
 
-@emits({"value-type": MAY_GO_WRONG, "negative-count": MAY_GO_WRONG})
+@emits({"value-type": (RUN_FAILS, MAY_GO_WRONG), "negative-count": (RUN_FAILS, MAY_GO_WRONG)})
 def value_types(data: ExperimentInput) -> List[Finding]:
-    """Values of another type than the experiment's default, or negative counts, that the file writes."""
+    """Values of another type than the experiment's default, or negative counts, that the file writes:
+    an error where building the model reads them, else a warning (the first use fails, or misbehaves)."""
     findings = []
     for path, default, located in _written_scalars(data):
         value = located.value
         name = path.rsplit(".", 1)[-1]
         if name == "num_classes":
             continue
+        built = _read_by_build(data, path)
         if _is_number(default) and isinstance(value, str):
-            findings.append(at(data, "value-type", MAY_GO_WRONG,
-                               f"{path}: {value!r} is text where the experiment has a number ({default!r}): "
-                               "Model Garden does not check types, and the first use of it fails",
-                               f"write a number, e.g. {name}: {default!r}", located))
+            outcome, effect = (RUN_FAILS, "params.validate() lets it through and building the model fails") \
+                if built else (MAY_GO_WRONG, "Model Garden does not check types, and the first use of it fails")
+            findings.append(at(data, "value-type", outcome, f"{path}: {value!r} is text where the experiment has "
+                               f"a number ({default!r}): {effect}", f"write a number, e.g. {name}: {default!r}",
+                               located))
         elif isinstance(default, int) and not isinstance(default, bool) and default > 0 and _is_number(value) \
                 and value < 0 and (name.startswith("num_") or name.endswith(_COUNT_SUFFIXES)):
-            findings.append(at(data, "negative-count", MAY_GO_WRONG,
-                               f"{path}: {value} is a negative count: params.validate() lets it through",
-                               f"write a positive number (the experiment's default is {default})", located))
+            findings.append(_negative(data, path, name, value, default, built, located))
     return findings
+
+
+def _negative(data: ExperimentInput, path: str, name: str, value, default: int, built: bool,
+              located: Located) -> Finding:
+    hint = f"write a positive number (the experiment's default is {default})"
+    if built and name.endswith("_filters"):
+        return at(data, "negative-count", RUN_FAILS,
+                  f"{path}: {value} is a negative count: params.validate() lets it through and building the model "
+                  f"fails (ValueError: Invalid value for argument `filters`. Expected a strictly positive value)",
+                  hint, located)
+    if built and name.endswith(_LAYER_COUNTS):
+        return at(data, "negative-count", MAY_GO_WRONG,
+                  f"{path}: {value} is a negative count: params.validate() lets it through and the model is built "
+                  f"with none of these layers (range({value}) is empty), with no error", hint, located)
+    return at(data, "negative-count", MAY_GO_WRONG, f"{path}: {value} is a negative count: params.validate() lets "
+              "it through", hint, located)
+
+
+def _read_by_build(data: ExperimentInput, path: str) -> bool:
+    """Whether building the model reads ``path``: a structure field of ``task.model`` outside the
+    backbone and decoder choices the config does not make (``backbone.mobilenet.*`` under ResNet)."""
+    parts = path.split(".")
+    if parts[:2] != ["task", "model"] or parts[-1] not in _BUILD_FIELDS:
+        return False
+    for index, part in enumerate(parts[2:-1], start=2):
+        chosen = {"backbone": data.config.backbone_type, "decoder": data.config.decoder_type}.get(part)
+        if chosen is not None and index + 1 < len(parts) - 1 and parts[index + 1] != chosen.value:
+            return False
+    return True
+
+
+def identity_decoder_fails(config) -> bool:
+    """Whether a RetinaNet config's ``decoder type: identity`` fails the model build: the ResNet's
+    feature maps go straight to the head, whose convolutions are shared across levels, and ResNet levels
+    differ in channels (512, 1024, 2048 for 3-5) and stop at 5. Only one level at most 5 builds."""
+    if config.architecture != RETINANET or config.decoder_type.value != "identity" \
+            or config.backbone_type.value != "resnet":
+        return False
+    low, high = config.value("task.model.min_level"), config.value("task.model.max_level")
+    if not all(isinstance(level, int) and not isinstance(level, bool) for level in (low, high)):
+        return False  # value-type reports it
+    return high > low or high > 5
+
+
+@emits({"decoder-identity": RUN_FAILS})
+def identity_decoder(data: ExperimentInput) -> List[Finding]:
+    """RetinaNet over ResNet with ``decoder type: identity``: building the model fails, whatever the checkpoint."""
+    if not identity_decoder_fails(data.config):
+        return []
+    return [at(data, "decoder-identity", RUN_FAILS,
+               "decoder type: identity passes the ResNet's feature maps straight to the RetinaNet head, whose "
+               "convolutions are shared across levels; ResNet's levels differ in channels (512, 1024, 2048) and "
+               "stop at 5, so building the model fails (ValueError: Input 0 of layer \"classnet-conv_0\" is "
+               "incompatible with the layer: expected axis -1 of input shape to have value 512, but received "
+               "... 1024)", "use decoder type: fpn (the experiment's), which gives every level the same channels",
+               data.config.decoder_type)]
 
 
 def _written_scalars(data: ExperimentInput):
@@ -197,4 +260,4 @@ def _written_scalars(data: ExperimentInput):
     return walk(data.config.written, "")
 
 
-RULES = (init_modules, best_checkpoint, num_classes, value_types)
+RULES = (init_modules, best_checkpoint, num_classes, value_types, identity_decoder)

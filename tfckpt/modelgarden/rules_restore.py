@@ -22,7 +22,7 @@ from typing import List, Tuple
 from tfckpt.modelgarden.experiments import ARCHITECTURE_LABELS, FASTER_RCNN, MASK_RCNN, RETINANET
 from tfckpt.modelgarden.gather import Checkpoint, ExperimentInput
 from tfckpt.modelgarden.init_modules import ALL, modules_restored
-from tfckpt.modelgarden.rules_config import at
+from tfckpt.modelgarden.rules_config import at, identity_decoder_fails
 from tfckpt.validate.findings import MAY_GO_WRONG, NOTE, RUN_FAILS, Finding, emits
 
 NOT_BOUND = "AssertionError: Found ... Python objects that were not bound to checkpointed values"
@@ -178,9 +178,10 @@ def _decoder(data: ExperimentInput) -> List[Finding]:
                                "compare with the params.yaml the checkpoint was trained with",
                                data.config.decoder_type))
         elif held != wanted:
+            error = f" ({INCOMPATIBLE})" if {held, wanted} == {"fpn", "nasfpn"} else ""
             findings.append(at(data, "decoder-mismatch", RUN_FAILS,
                                f"the checkpoint's decoder is {held}, the config's is {wanted}: {subject} restores the "
-                               "decoder, and fails", f"set decoder type: {held}, or leave the decoder out of "
+                               f"decoder, and fails{error}", f"set decoder type: {held}, or leave the decoder out of "
                                "init_checkpoint_modules (init_checkpoint_modules: backbone)", data.config.decoder_type))
     return findings
 
@@ -188,7 +189,10 @@ def _decoder(data: ExperimentInput) -> List[Finding]:
 def _restores(data: ExperimentInput) -> List[Tuple[Checkpoint, str, bool, bool]]:
     """``(checkpoint, subject, restores the backbone, restores the heads)`` for each restore that binds
     a recognised model: the ``model_dir`` resume (everything), else ``init_checkpoint`` when its
-    layout fits the mode."""
+    layout fits the mode. None where building the model fails first (an identity decoder, see
+    rules_config.identity_decoder)."""
+    if identity_decoder_fails(data.config):
+        return []
     if _resumes(data):
         latest = data.model_dir.latest
         return [(latest, f"resuming model_dir ({latest.prefix})", True, True)] if latest.model is not None else []
