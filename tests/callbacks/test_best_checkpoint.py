@@ -93,8 +93,17 @@ def test_missing_monitor_lists_the_keys_there_are(keras, tmp_path, callbacks_mod
         fit(tiny_model(keras), [callbacks_module.BestCheckpoint(tmp_path / "b", monitor="val_mAP")], epochs=1)
     assert str(caught.value) == (
         "BestCheckpoint monitors 'val_mAP', but the epoch's logs have only: loss; HINT: use one of those names; "
-        "a 'val_' metric needs validation_data in fit(); a metric that another callback adds (such as COCO mAP) "
-        "exists only if that callback comes before this one in callbacks=[...]")
+        "a 'val_' metric needs validation_data in fit(); a metric that another Keras callback adds exists only "
+        "if that callback comes before this one in callbacks=[...] (tfckpt.COCOMetrics is asked for its metrics "
+        "wherever it stands)")
+
+
+def test_early_stopping_restore_names_itself_when_its_monitor_is_missing(keras, tmp_path, callbacks_module):
+    stopper = callbacks_module.EarlyStoppingRestore(tmp_path / "b", monitor="val_accuracy", patience=2)
+    with pytest.raises(MonitorNotFoundError) as caught:
+        fit(tiny_model(keras), [stopper], epochs=1)
+    assert str(caught.value).startswith(
+        "EarlyStoppingRestore monitors 'val_accuracy', but the epoch's logs have only: ")
 
 
 def test_template_typo_fails_when_the_callback_is_made(callbacks_module, tmp_path):

@@ -72,7 +72,7 @@ def test_wrong_prefix_lists_the_checkpoints_that_exist(capsys, ssd_copy):
     assert code == 3
     assert one_error_line(err) == (
         f"{ssd_copy}/ckpt-3: no checkpoint with this prefix (no ckpt-3.index); "
-        f"checkpoints in {ssd_copy}: ckpt-1, ckpt-2; pass one of them or the folder")
+        f"checkpoints in {ssd_copy}: ckpt-1, ckpt-2; pass one of them")
 
 
 @pytest.mark.parametrize("content, problem", [

@@ -36,17 +36,17 @@ def test_tf1_checkpoint_under_a_tf2_config(workspace, built):
         'refuses it ("Checkpoint is expected to be an object-based checkpoint")')
 
 
-@pytest.mark.parametrize("replacement, state, line", [
-    ("", "is not set, and its default is V1", 78),
-    ("fine_tune_checkpoint_version: V1", "is V1", 80),
+@pytest.mark.parametrize("replacement, state, line, fix", [
+    ("", "is not set, and its default is V1", 78, "add fine_tune_checkpoint_version: V2 to train_config"),
+    ("fine_tune_checkpoint_version: V1", "is V1", 80, "change it to fine_tune_checkpoint_version: V2"),
 ], ids=["version-not-set", "version-V1"])
-def test_fine_tune_checkpoint_version_must_be_v2(workspace, replacement, state, line):
+def test_fine_tune_checkpoint_version_must_be_v2(workspace, replacement, state, line, fix):
     report = validate(workspace.config({**CKPT2, "fine_tune_checkpoint_version: V2": replacement}))
     finding = only(report, "checkpoint-version")
     assert (finding.severity, finding.where) == ("error", f"pipeline.config:{line}")
     assert finding.message == (f"fine_tune_checkpoint_version {state}: model_main_tf2 refuses to fine-tune "
                                '("Checkpoint version should be V2")')
-    assert finding.hint == "add fine_tune_checkpoint_version: V2 to train_config"
+    assert finding.hint == fix
 
 
 def test_no_checkpoint_with_that_prefix_lists_the_ones_there(workspace):
@@ -54,7 +54,7 @@ def test_no_checkpoint_with_that_prefix_lists_the_ones_there(workspace):
     assert summary(report) == [("error", "checkpoint-not-found", "pipeline.config:78")]
     assert report.findings[0].message == (f'fine_tune_checkpoint "{IRV2}/ckpt-3": no checkpoint with this prefix '
                                           "(no ckpt-3.index), so model_main_tf2 fails to restore it")
-    assert report.findings[0].hint == f"checkpoints in {IRV2}: ckpt-1, ckpt-2; pass one of them or the folder"
+    assert report.findings[0].hint == f"checkpoints in {IRV2}: ckpt-1, ckpt-2; pass one of them"
 
 
 def test_path_relative_to_the_config_folder_is_found_and_reported(workspace):

@@ -180,16 +180,19 @@ class CheckpointCallback(compat.Callback):
         names = [self.improvement.monitor] if self.improvement is not None else []
         return names + [name for name in self.template.fields if name not in names]
 
-    def _check_logs(self, logs: Mapping) -> None:
-        """First epoch end: the monitored key and every template field must be in ``logs``."""
+    def _check_logs(self, logs: Mapping, owner: Optional[str] = None) -> None:
+        """First epoch end: the monitored key and every template field must be in ``logs``.
+
+        ``owner`` names the callback the user made, when this one works for another
+        (``EarlyStoppingRestore`` keeps its best through a ``BestCheckpoint`` of its own)."""
         if self.improvement is not None and self.improvement.monitor not in logs:
             monitor = self.improvement.monitor
             raise MonitorNotFoundError(
-                f"{type(self).__name__} monitors {monitor!r}, but the epoch's logs have only: "
+                f"{owner or type(self).__name__} monitors {monitor!r}, but the epoch's logs have only: "
                 f"{', '.join(sorted(logs)) or 'nothing'}",
                 "HINT: use one of those names; a 'val_' metric needs validation_data in fit(); a metric that "
-                "another callback adds (such as COCO mAP) exists only if that callback comes before this one "
-                "in callbacks=[...]")
+                "another Keras callback adds exists only if that callback comes before this one in "
+                "callbacks=[...] (tfckpt.COCOMetrics is asked for its metrics wherever it stands)")
         self.template.check(list(logs))
 
     def _restore(self, record: SavedCheckpoint) -> None:

@@ -180,7 +180,7 @@ class EarlyStoppingRestore(compat.Callback):
             return
         value = logs.get(self.improvement.monitor)
         if value is None and self._owns_checkpoint:
-            self.checkpoint._check_logs(logs)  # raises, naming the keys the logs do have
+            self.checkpoint._check_logs(logs, type(self).__name__)  # raises, naming the keys there are
         if value is None or epoch < self.start_from_epoch:
             return  # as Keras: not compared, and not saved as the best either
         if self._owns_checkpoint:

@@ -95,7 +95,7 @@ class FilenameTemplate:
         known yet) only near-misses of known names (typos) raise; with ``suspects`` too (before
         the model is known), only near-misses of those names.
         """
-        known = list(BUILT_IN_FIELDS) + [m for m in metric_names if m not in BUILT_IN_FIELDS]
+        known = list(dict.fromkeys([*BUILT_IN_FIELDS, *metric_names]))  # in order, each name once
         for name in self.fields:
             if name not in known:
                 close = difflib.get_close_matches(name, known, n=1)

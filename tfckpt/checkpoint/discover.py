@@ -199,7 +199,7 @@ def _not_found(prefix: str, fs: FileSystem) -> CheckpointNotFoundError:
     if nearby:
         return CheckpointNotFoundError(
             prefix, f"no checkpoint with this prefix (no {_basename(prefix)}.index)",
-            f"checkpoints in {folder}: {', '.join(nearby[-5:])}; pass one of them or the folder")
+            f"checkpoints in {folder}: {', '.join(nearby[-5:])}; pass one of them")
     for sub in ("checkpoint", "checkpoints"):  # a model-zoo download keeps its checkpoint one level down
         inside = join(join(folder, sub), _basename(prefix))
         if fs.isdir(join(folder, sub)) and fs.exists(inside + ".index"):

@@ -135,7 +135,9 @@ def checkpoint_version(data: ValidationInput) -> List[Finding]:
     state = "is V1" if version.is_set else "is not set, and its default is V1"
     return [at(data.config, "checkpoint-version", RUN_FAILS,
                f'fine_tune_checkpoint_version {state}: model_main_tf2 refuses to fine-tune ("Checkpoint version '
-               'should be V2")', "add fine_tune_checkpoint_version: V2 to train_config",
+               'should be V2")',
+               "change it to fine_tune_checkpoint_version: V2" if version.is_set
+               else "add fine_tune_checkpoint_version: V2 to train_config",
                version, data.config.fine_tune_checkpoint, data.config.get("train_config"))]
 
 
