@@ -73,7 +73,7 @@ def test_validate_an_override_with_errors_exits_1(tmp_path):
 
 @pytest.mark.parametrize("args, code, message", [
     (("validate", "my.yaml"), 3, "tfckpt: error: my.yaml: not a complete params.yaml"),
-    (("validate", "my.yaml", "--experiment", "retina"), 3, "tfckpt: error: --experiment retina: not an experiment"),
+    (("validate", "my.yaml", "--experiment", "retina"), 2, "tfckpt: error: --experiment retina: not an experiment"),
     (("validate", "typo.yaml", "--experiment", EXPERIMENT), 3,
      "tfckpt: error: typo.yaml:3:5: the key 'num_class' does not exist in task.model"),
     (("validate", "pipeline.config", "--experiment", EXPERIMENT), 2, "tfckpt: error: --experiment is for Model"),

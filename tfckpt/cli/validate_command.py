@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from tfckpt.cli.validate_render import render_json, render_text, use_colour
+from tfckpt.pipeline.errors import ConfigError
 from tfckpt.validate.api import validate
 
 DESCRIPTION = """Predict, in well under a second and without TensorFlow, what model_main_tf2 would do with
@@ -69,7 +70,15 @@ def _validate(args: argparse.Namespace):
     from tfckpt.config_kind import EXPERIMENT, config_kind
 
     if config_kind(args.config) == EXPERIMENT:
+        from tfckpt.modelgarden.experiments import load_experiment
         from tfckpt.modelgarden.validate import validate_experiment
+
+        if args.experiment:
+            try:
+                load_experiment(args.experiment)
+            except ConfigError as error:  # a wrong name on the command line is a usage error
+                print(f"tfckpt: error: {error}", file=sys.stderr)
+                return None
 
         return validate_experiment(args.config, args.checkpoint, args.model_dir, args.experiment, args.config_only)
     if args.experiment:
