@@ -58,3 +58,13 @@ def test_the_command_line_reads_checkpoints_without_it():
     report, _, last = done.stdout.rstrip("\n").rpartition("\n")
     assert last == "NO-TF 1", done.stderr  # 1: the index files are real, their data files are not here
     assert json.loads(report)["latest"].endswith("ckpt-2")
+
+
+def test_the_demo_names_everything_it_needs(tmp_path):
+    code = ("from tfckpt.cli.main import main\n"
+            "print(main(['demo', '--out', sys.argv[1]]))\n")
+    done = run_python(code, str(tmp_path / "demo"))
+    assert done.stdout.strip() == "3", done.stderr
+    assert done.stderr.startswith("tfckpt: error: tfckpt demo trains a Keras model and needs TensorFlow")
+    assert done.stderr.rstrip().endswith("install it with pip install 'tfckpt[tensorflow,coco]'")
+    assert not (tmp_path / "demo").exists()  # refused before anything was written

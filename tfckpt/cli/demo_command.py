@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
             flag = "--" + name.replace("_", "-")
             print(f"tfckpt: error: {flag} must be at least 2 (received {getattr(args, name)})", file=sys.stderr)
             return 2
+    _require_tensorflow()
     resolve_backend()  # no COCO evaluator: one line with the fix, before TensorFlow is even imported
     from tfckpt.demo.run import prepare_out_dir, run_demo, summary_lines
 
@@ -53,3 +54,15 @@ def run(args: argparse.Namespace) -> int:
     for line in summary_lines(result):
         print("   " + line)
     return max(report.exit_code for report in result.reports)
+
+
+def _require_tensorflow() -> None:
+    """Without TensorFlow, one error naming everything the demo needs (it needs a COCO evaluator too)."""
+    import importlib.util
+
+    from tfckpt.errors import MissingDependencyError
+
+    if importlib.util.find_spec("tensorflow") is None:
+        raise MissingDependencyError("", f"tfckpt demo trains a Keras model and needs TensorFlow, which is not "
+                                         f"installed in this Python ({sys.executable})",
+                                     "install it with pip install 'tfckpt[tensorflow,coco]'")
