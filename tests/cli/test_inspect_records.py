@@ -35,6 +35,23 @@ def test_callback_sidecars_show_their_score(capsys, keras, tmp_path):
                                     "step": sidecar["step"], "source": "callback", "reason": "improved"}
 
 
+def test_weights_only_saves_show_their_score(capsys, keras, tmp_path):
+    import tfckpt
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.random.default_rng(0).normal(size=(32, 4)).astype("float32"), np.zeros((32, 1), "float32")
+    best = tfckpt.BestCheckpoint(tmp_path / "best", monitor="val_loss", keep_best=1, save_weights_only=True,
+                                 verbose=0)
+    model.fit(x, y, validation_data=(x, y), epochs=2, verbose=0, callbacks=[best])
+
+    [weights] = (tmp_path / "best").glob("*.weights.h5")
+    sidecar = json.loads(weights.with_name(weights.name[: -len(".weights.h5")] + ".json").read_text())
+    assert main(["inspect", "--json", str(weights)]) == 0
+    [checkpoint] = json.loads(capsys.readouterr().out)["checkpoints"]
+    assert checkpoint["record"]["value"] == sidecar["value"] and checkpoint["record"]["epoch"] == sidecar["epoch"]
+
+
 def test_keep_best_records_show_the_eval_metric(capsys, tf, tmp_path):
     from tfckpt.keep_best import keep_best
 

@@ -50,6 +50,15 @@ def _unreadable(path: str, err: TfckptError) -> CheckpointSummary:
     return CheckpointSummary(path=path, kind=None, problems=[Problem("unreadable", err.path, err.problem, err.fix)])
 
 
+def _keras_file_prefix(path: str) -> str:
+    """``runs/best/best-0003`` for ``runs/best/best-0003.weights.h5`` (and ``.h5``, ``.keras``): where
+    the callbacks write the JSON record of a weights-only save."""
+    for suffix in (".weights.h5", ".h5", ".keras"):
+        if path.endswith(suffix):
+            return path[: -len(suffix)]
+    return path
+
+
 def inspect_path(path: str, deep: bool = False, fs: FileSystem | None = None) -> InspectionReport:
     """Inspect ``path`` (folder, prefix, or Keras file).
 
@@ -67,8 +76,8 @@ def inspect_path(path: str, deep: bool = False, fs: FileSystem | None = None) ->
     for target, summarize in targets:
         try:
             report.checkpoints.append(summarize(target, fs, deep))
-            if summarize is summarize_prefix:
-                report.checkpoints[-1].record = read_score_record(target, fs)
+            report.checkpoints[-1].record = read_score_record(
+                target if summarize is summarize_prefix else _keras_file_prefix(target), fs)
         except (CorruptCheckpointError, UnreadablePathError, MissingDependencyError) as err:
             if single:
                 raise
