@@ -271,6 +271,15 @@ def test_prefix_with_only_a_meta_file(capsys, tmp_path):
         "tfckpt reads V2 checkpoints: PREFIX.index with PREFIX.data-*; copy the .index file too")
 
 
+@pytest.mark.parametrize("name", ["pipeline.config", "params.yaml", "label_map.pbtxt"])
+def test_a_config_file_points_at_validate(capsys, tmp_path, name):
+    (tmp_path / name).write_text("model {\n}\n")
+    code, _, err = run(capsys, tmp_path / name)
+    assert code == 3
+    assert one_error_line(err) == (f"{tmp_path}/{name}: is a config file, not a checkpoint; "
+                                   f"check a config with tfckpt validate {tmp_path}/{name}")
+
+
 def test_saved_model_folder_points_at_its_variables(capsys, tmp_path):
     (tmp_path / "saved_model.pb").write_bytes(b"pb")
     (tmp_path / "variables").mkdir()

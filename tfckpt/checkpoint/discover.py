@@ -190,6 +190,9 @@ def discover(path: str, fs: FileSystem | None = None) -> Discovery:
     raise _not_found(prefix, fs)
 
 
+CONFIG_SUFFIXES = (".config", ".yaml", ".yml", ".pbtxt")  # pipeline.config, experiment YAML, label map
+
+
 def _not_found(prefix: str, fs: FileSystem) -> CheckpointNotFoundError:
     """The most helpful 'not found': nearby checkpoints, or a V1/partial copy, or a plain miss."""
     folder = _dirname(prefix)
@@ -205,6 +208,9 @@ def _not_found(prefix: str, fs: FileSystem) -> CheckpointNotFoundError:
         if fs.isdir(join(folder, sub)) and fs.exists(inside + ".index"):
             return CheckpointNotFoundError(prefix, f"no checkpoint with this prefix (no {_basename(prefix)}.index)",
                                            f"it is in the subfolder {sub}/: pass {inside}")
+    if prefix.lower().endswith(CONFIG_SUFFIXES) and fs.exists(prefix):
+        return CheckpointNotFoundError(prefix, "is a config file, not a checkpoint",
+                                       f"check a config with tfckpt validate {prefix}")
     if fs.exists(prefix + ".meta") or fs.exists(prefix):
         return CheckpointNotFoundError(
             prefix, "no .index file beside it (an old V1 checkpoint or a partial copy?)",
