@@ -19,7 +19,7 @@ EXIT_CODES = """exit codes:
 def add_parser(commands, exit_codes_help: str) -> None:
     """Register ``demo`` (it has its own exit codes, so ``exit_codes_help`` is not used)."""
     parser = commands.add_parser(
-        "demo", help="train a tiny detector with tfckpt's callbacks and inspect what was kept",
+        "demo", help="train a tiny detector with tfckpt's callbacks, inspect what was kept (needs TensorFlow)",
         description="Train a tiny detector on synthetic shapes (made on the fly; nothing is downloaded) with "
                     "COCOMetrics, BestCheckpoint on val_mAP, PeriodicCheckpoint and EarlyStoppingRestore, then "
                     "inspect the checkpoints kept and summarise the run. About two minutes on a CPU. "

@@ -33,7 +33,8 @@ EXIT_CODES = """exit codes (as diff(1)):
 def add_parser(commands, exit_codes_help: str) -> None:
     """Register ``diff`` (``exit_codes_help`` is the other commands'; diff has its own)."""
     parser = commands.add_parser(
-        "diff", help="compare two pipeline.config files by meaning, and say what each change does to a restore",
+        "diff", help="compare two pipeline.config (or experiment YAML) files, and what each change does to a "
+                     "restore",
         description=DESCRIPTION, epilog=EXAMPLES + "\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("a", metavar="A.config", help="the config a checkpoint was trained with")

@@ -24,7 +24,7 @@ EXAMPLES = """examples:
 
 def add_parser(commands, exit_codes_help: str) -> None:
     parser = commands.add_parser(
-        "inspect", help="say what checkpoints are at PATH and whether they are whole",
+        "inspect", help="say what checkpoints are at PATH, whether each is whole, and what it holds",
         description=DESCRIPTION, epilog=EXAMPLES + "\n" + exit_codes_help,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", metavar="PATH", help="folder, checkpoint prefix, or Keras weights file")

@@ -67,7 +67,7 @@ def _seconds(text: str) -> float:
 def add_parser(commands, exit_codes_help: str) -> None:
     """Register ``keep-best`` (it has its own exit codes, so ``exit_codes_help`` is not used)."""
     parser = commands.add_parser(
-        "keep-best", help="keep the best checkpoints of a model_main_tf2 run by eval mAP",
+        "keep-best", help="keep the best-mAP checkpoints of an OD API or Model Garden training run",
         description=DESCRIPTION, epilog=EXAMPLES + "\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model_dir", metavar="MODEL_DIR", help="the --model_dir of model_main_tf2.py")

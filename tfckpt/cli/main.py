@@ -18,14 +18,7 @@ from tfckpt.cli import keep_best_command
 from tfckpt.cli.json_error import report_error
 from tfckpt.errors import TfckptError
 
-DESCRIPTION = """Checkpoint tools for TensorFlow and the Object Detection API.
-
-commands:
-  inspect    say what checkpoints are at a path, whether each is whole, and what it holds
-  validate   check a pipeline.config and its checkpoint before training
-  diff       compare two pipeline.config files, and what each change does to a restore
-  keep-best  keep the best-mAP checkpoints of a model_main_tf2.py run
-  demo       train a tiny detector with tfckpt's callbacks (needs TensorFlow)
+DESCRIPTION = """Checkpoint tools for TensorFlow, the Object Detection API and Model Garden.
 
 inspect, validate, diff and keep-best never import TensorFlow."""
 
@@ -50,13 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"tfckpt {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     commands.required = True
-    inspect_command.add_parser(commands, EXIT_CODES_HELP)
-    validate_command.add_parser(commands, EXIT_CODES_HELP)
-    demo_command.add_parser(commands, EXIT_CODES_HELP)
-    diff_command.add_parser(commands, EXIT_CODES_HELP)
-    keep_best_command.add_parser(commands, EXIT_CODES_HELP)
+    for command in (inspect_command, validate_command, diff_command, keep_best_command, demo_command):
+        command.add_parser(commands, EXIT_CODES_HELP)
     return parser
 
 

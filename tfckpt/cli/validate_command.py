@@ -45,7 +45,8 @@ EXIT_CODES = """exit codes:
 def add_parser(commands, exit_codes_help: str) -> None:
     """Register ``validate`` (it has its own exit codes, so ``exit_codes_help`` is not used)."""
     parser = commands.add_parser(
-        "validate", help="check a pipeline.config and its checkpoint before training",
+        "validate", help="check a pipeline.config (or Model Garden experiment YAML) and its checkpoint before "
+                         "training",
         description=DESCRIPTION, epilog=EXAMPLES + "\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("config", metavar="CONFIG", help="the pipeline.config file")
