@@ -160,6 +160,6 @@ def run(args: argparse.Namespace) -> int:
     if keeper.results is not None and not keeper.results.files_seen:
         _say(_no_events(keeper, args.events))
     if args.json:
-        sys.stdout.write(json.dumps(report.to_dict(), indent=1) + "\n")
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
         sys.stdout.flush()
     return 0
